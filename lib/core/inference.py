@@ -1,0 +1,95 @@
+"""Apply a window model to whole sequences of any length.
+
+The sequence is cut into windows (:mod:`lib.utils.windows`), the windows go
+through the model in chunks, and each chunk's predictions are scatter-added
+into a running sum, so peak memory does not grow with the number of windows.
+Windows are built channel-first, ``(C, n, W)``: the model works on the last
+axis with shared weights, so no transpose is ever needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from lib.utils.windows import PadMode, frame_indices, pad_sequence, window_starts
+
+#: Rows (windows x channels) pushed through the model at once. Large enough
+#: for efficient matrix products, small enough for activations to stay in cache.
+DEFAULT_CHUNK_ROWS = 4096
+
+
+@torch.no_grad()
+def smooth_sequence(
+    model: nn.Module,
+    x: torch.Tensor,
+    window_size: int,
+    stride: int = 1,
+    pad_mode: PadMode = "edge",
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> torch.Tensor:
+    """Smooth a ``(T, C)`` sequence with a window model.
+
+    Args:
+        model: maps ``(..., W)`` windows to ``(..., W)`` (time last), e.g.
+            :class:`~lib.models.smoothnet.SmoothNet`; used as it is (call
+            ``model.eval()`` first for inference).
+        x: ``(T, C)`` sequence on the model's device, any T >= 1.
+        window_size: the model's window length W.
+        stride: frames between window starts; a final window aligned to the
+            end is always added, so no frame is dropped.
+        pad_mode: how sequences shorter than W are padded (``"edge"`` or
+            ``"zero"``); padded frames are cut off from the result.
+        chunk_rows: windows x channels per model call.
+
+    Returns:
+        ``(T, C)`` smoothed sequence in the model's dtype.
+    """
+    if x.ndim != 2:
+        raise ValueError(f"expected a (T, C) sequence, got shape {tuple(x.shape)}")
+    num_frames, channels = x.shape
+    padded = pad_sequence(x, window_size, pad_mode)
+    length = padded.shape[0]
+    starts = window_starts(length, window_size, stride)
+    index = torch.from_numpy(frame_indices(starts, window_size)).to(x.device)
+    coverage = torch.bincount(index.reshape(-1), minlength=length)
+
+    sequence = padded.transpose(0, 1).contiguous()  # (C, T')
+    total: torch.Tensor | None = None
+    step = max(1, chunk_rows // max(channels, 1))
+    for first in range(0, len(starts), step):
+        chunk_index = index[first : first + step]  # (n, W)
+        prediction = model(sequence[:, chunk_index])  # (C, n, W)
+        if total is None:
+            total = prediction.new_zeros((channels, length))
+        total.index_add_(1, chunk_index.reshape(-1), prediction.reshape(channels, -1))
+    assert total is not None
+    mean = total / coverage.to(total.dtype)
+    return mean[:, :num_frames].transpose(0, 1).contiguous()
+
+
+def smooth_array(
+    model: nn.Module,
+    x: np.ndarray | torch.Tensor,
+    window_size: int,
+    stride: int = 1,
+    pad_mode: PadMode = "edge",
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> np.ndarray | torch.Tensor:
+    """Smooth a ``(T, ...)`` array (e.g. ``(T, K, C)``) and return the same type.
+
+    All trailing axes are flattened into channels, smoothed with
+    :func:`smooth_sequence` on the model's device, and restored; numpy in
+    gives numpy out (in the input's floating dtype), torch in gives torch out
+    on the input's device.
+    """
+    device = next(model.parameters()).device
+    tensor = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x))
+    shape = tensor.shape
+    flat = tensor.reshape(shape[0], -1).to(device=device, dtype=torch.float32)
+    out = smooth_sequence(model, flat, window_size, stride, pad_mode, chunk_rows).reshape(shape)
+    if isinstance(x, torch.Tensor):
+        return out.to(x.device, x.dtype if x.is_floating_point() else out.dtype)
+    dtype = x.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float32
+    return out.cpu().numpy().astype(dtype, copy=False)

@@ -1,0 +1,363 @@
+"""Saving and loading SmoothNet checkpoints, ours and the original's.
+
+Our checkpoints are self-describing: besides the ``state_dict`` they hold the
+architecture (:class:`ModelSpec`), everything a user needs to apply the model
+(:class:`UsageInfo`: representation, joint count, normalisation, fps) and the
+training config, all as plain Python values, so ``torch.load`` with
+``weights_only=True`` reads them. They are written atomically (temporary file,
+then rename).
+
+The original checkpoints are a bare ``state_dict`` or a dict with
+``state_dict``, ``epoch``, ``performance`` and ``optimizer`` (tensors possibly
+saved on CUDA). They carry no hyper-parameters: :func:`infer_model_spec`
+recovers W, H, R and B from the tensor shapes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from lib.models.motion_aware import MotionAwareSmoothNet
+from lib.models.smoothnet import SmoothNet
+from lib.utils.io import atomic_path
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "smoothnet-py/1"
+ModelType = Literal["smoothnet", "motion_aware"]
+MODEL_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read or does not fit a SmoothNet."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything needed to rebuild a SmoothNet model.
+
+    Attributes:
+        window_size: window length W.
+        model_type: ``"smoothnet"`` (basic) or ``"motion_aware"``.
+        hidden_size: encoder width H.
+        res_hidden_size: residual bottleneck width R.
+        num_blocks: residual blocks B.
+        dropout: dropout probability (only matters in training).
+    """
+
+    window_size: int
+    model_type: ModelType = "smoothnet"
+    hidden_size: int = 512
+    res_hidden_size: int = 256
+    num_blocks: int = 3
+    dropout: float = 0.5
+
+    def build(self) -> SmoothNet:
+        """A freshly initialised model of this architecture."""
+        kwargs = dict(
+            hidden_size=self.hidden_size,
+            res_hidden_size=self.res_hidden_size,
+            num_blocks=self.num_blocks,
+            dropout=self.dropout,
+        )
+        if self.model_type == "smoothnet":
+            return SmoothNet(self.window_size, **kwargs)
+        if self.model_type == "motion_aware":
+            return MotionAwareSmoothNet(self.window_size, **kwargs)
+        raise CheckpointError(
+            f"unknown model type {self.model_type!r}; expected one of {', '.join(MODEL_TYPES)}"
+        )
+
+
+@dataclass
+class UsageInfo:
+    """How the model's inputs were prepared in training (all optional).
+
+    Attributes:
+        body_representation: ``"2D"``, ``"3D"`` or ``"smpl"``.
+        num_joints: joints per frame K of the training data.
+        coords_per_joint: values per joint C (2, 3, or 6 for 6D rotations).
+        normalization: how coordinates were normalised, e.g.
+            ``{"type": "none"}`` or ``{"type": "image", "center": 500, "scale": 500}``.
+        fps: frame rate of the training data.
+        dataset: training dataset name(s).
+        estimator: training estimator name(s).
+    """
+
+    body_representation: str | None = None
+    num_joints: int | None = None
+    coords_per_joint: int | None = None
+    normalization: dict[str, Any] = field(default_factory=dict)
+    fps: float | None = None
+    dataset: str | None = None
+    estimator: str | None = None
+
+
+@dataclass
+class LoadedCheckpoint:
+    """A checkpoint read back, with its model built and weights loaded.
+
+    Attributes:
+        model: the model on CPU, in eval mode.
+        spec: its architecture.
+        info: usage information (empty for original checkpoints).
+        source_format: ``"smoothnet-py/1"`` or ``"original"``.
+        epoch: last finished epoch (0-based) if recorded.
+        config: training config as a nested dict, if recorded.
+        performance: validation metrics, if recorded.
+        optimizer: optimizer state, if recorded.
+        extra: any other top-level entries (scheduler state, ...).
+    """
+
+    model: SmoothNet
+    spec: ModelSpec
+    info: UsageInfo
+    source_format: str
+    epoch: int | None = None
+    config: dict[str, Any] | None = None
+    performance: Any = None
+    optimizer: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line describing what was loaded."""
+        s = self.spec
+        return (
+            f"{s.model_type} W={s.window_size} H={s.hidden_size} R={s.res_hidden_size} "
+            f"B={s.num_blocks} ({self.source_format}"
+            + (
+                ", architecture inferred from tensor shapes"
+                if self.source_format == "original"
+                else ""
+            )
+            + (f", epoch {self.epoch}" if self.epoch is not None else "")
+            + ")"
+        )
+
+
+def _to_plain(value: Any) -> Any:
+    """Tensors to Python numbers/lists, recursively, for weights-only loading."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().tolist()
+    if isinstance(value, Mapping):
+        return {str(k): _to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_plain(v) for v in value]
+    return value
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> None:
+    """``torch.save`` to a temporary file next to ``path``, then rename."""
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    model: nn.Module,
+    spec: ModelSpec,
+    info: UsageInfo | None = None,
+    *,
+    epoch: int | None = None,
+    config: Mapping[str, Any] | None = None,
+    performance: Any = None,
+    optimizer: Mapping[str, Any] | None = None,
+    **extra: Any,
+) -> None:
+    """Write a self-describing checkpoint atomically.
+
+    Args:
+        path: destination file (``.pth.tar`` by convention).
+        model: the model (a DistributedDataParallel wrapper is unwrapped).
+        spec: its architecture.
+        info: how its inputs are prepared.
+        epoch: last finished epoch, 0-based.
+        config: training config (nested dict, e.g. a yacs node).
+        performance: validation metrics (tensors are turned into numbers).
+        optimizer: optimizer ``state_dict`` for resuming.
+        **extra: further entries, e.g. ``scheduler`` or ``best_metric``.
+    """
+    module = getattr(model, "module", model)
+    state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    obj: dict[str, Any] = {
+        "format": FORMAT,
+        "model": asdict(spec),
+        "info": asdict(info or UsageInfo()),
+        "state_dict": state,
+        "epoch": epoch,
+        "config": _to_plain(dict(config)) if config is not None else None,
+        "performance": _to_plain(performance),
+        "optimizer": optimizer,
+    }
+    obj.update(extra)
+    atomic_torch_save(obj, path)
+
+
+_BLOCK_KEY = re.compile(r"^res_blocks\.(\d+)\.")
+
+
+def _branch_spec(state: Mapping[str, torch.Tensor], prefix: str) -> tuple[int, int, int, int, int]:
+    """(input, hidden, res_hidden, blocks, output) of one TemporalMLP in ``state``."""
+    try:
+        hidden, input_size = state[f"{prefix}encoder.0.weight"].shape
+        output_size = state[f"{prefix}decoder.weight"].shape[0]
+    except KeyError as err:
+        raise CheckpointError(f"state_dict has no key {err.args[0]!r}") from None
+    blocks = {
+        int(m.group(1))
+        for k in state
+        if k.startswith(prefix) and (m := _BLOCK_KEY.match(k[len(prefix) :]))
+    }
+    if blocks != set(range(len(blocks))):
+        raise CheckpointError(f"residual blocks are not numbered 0..n-1: {sorted(blocks)}")
+    res_hidden = state[f"{prefix}res_blocks.0.linear1.weight"].shape[0] if blocks else 1
+    return int(input_size), int(hidden), int(res_hidden), len(blocks), int(output_size)
+
+
+def infer_model_spec(state: Mapping[str, torch.Tensor], dropout: float = 0.5) -> ModelSpec:
+    """Recover the architecture of a SmoothNet ``state_dict`` from its shapes.
+
+    Raises:
+        CheckpointError: when the keys or shapes fit no SmoothNet; the message
+            names the offending keys.
+    """
+    window, hidden, res_hidden, blocks, output = _branch_spec(state, "")
+    if output != window:
+        raise CheckpointError(
+            f"decoder.weight maps to {output} frames but encoder.0.weight takes {window}; "
+            "only models whose output window equals the input window are supported"
+        )
+    model_type: ModelType = (
+        "motion_aware" if any(k.startswith("velocity_branch.") for k in state) else "smoothnet"
+    )
+    spec = ModelSpec(window, model_type, hidden, res_hidden, blocks, dropout)
+    _check_state_dict(spec, state)
+    return spec
+
+
+def _check_state_dict(spec: ModelSpec, state: Mapping[str, torch.Tensor]) -> None:
+    """Raise a :class:`CheckpointError` naming every unknown, missing or misshapen key."""
+    try:
+        expected = spec.build().state_dict()
+    except ValueError as err:
+        raise CheckpointError(f"invalid architecture {spec}: {err}") from None
+    unknown = sorted(set(state) - set(expected))
+    missing = sorted(set(expected) - set(state))
+    if unknown or missing:
+        parts = []
+        if unknown:
+            parts.append(f"unknown keys {unknown}")
+        if missing:
+            parts.append(f"missing keys {missing}")
+        raise CheckpointError(f"state_dict does not fit {spec.model_type}: " + "; ".join(parts))
+    wrong = [
+        f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
+        for k, v in expected.items()
+        if tuple(state[k].shape) != tuple(v.shape)
+    ]
+    if wrong:
+        raise CheckpointError("inconsistent tensor shapes: " + ", ".join(wrong))
+
+
+def _strip_prefix(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Drop a ``module.`` prefix left by (Distributed)DataParallel."""
+    if state and all(k.startswith("module.") for k in state):
+        return {k[len("module.") :]: v for k, v in state.items()}
+    return dict(state)
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> LoadedCheckpoint:
+    """Load our checkpoints or the original ones, on CPU.
+
+    Args:
+        path: checkpoint file.
+
+    Returns:
+        The model (eval mode, CPU) with its spec and metadata. For original
+        checkpoints the architecture is inferred from tensor shapes and
+        logged.
+
+    Raises:
+        CheckpointError: missing/unreadable file or a state_dict that fits no
+            SmoothNet (the message names the file and the keys).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise CheckpointError(f"cannot read checkpoint {path}: {err}") from None
+    if not isinstance(raw, Mapping):
+        raise CheckpointError(f"{path}: expected a dict, got {type(raw).__name__}")
+    try:
+        if raw.get("format") == FORMAT:
+            loaded = _from_ours(raw)
+        else:
+            loaded = _from_original(raw)
+    except CheckpointError as err:
+        raise CheckpointError(f"{path}: {err}") from None
+    logger.info("loaded %s: %s", path, loaded.summary())
+    return loaded
+
+
+def _from_ours(raw: Mapping[str, Any]) -> LoadedCheckpoint:
+    names = {f.name for f in fields(ModelSpec)}
+    unknown = sorted(set(raw["model"]) - names)
+    if unknown:
+        raise CheckpointError(f"unknown model fields {unknown}")
+    spec = ModelSpec(**raw["model"])
+    info_names = {f.name for f in fields(UsageInfo)}
+    info = UsageInfo(**{k: v for k, v in (raw.get("info") or {}).items() if k in info_names})
+    state = _strip_prefix(raw["state_dict"])
+    _check_state_dict(spec, state)
+    model = spec.build()
+    model.load_state_dict(state)
+    known = {"format", "model", "info", "state_dict", "epoch", "config", "performance", "optimizer"}
+    return LoadedCheckpoint(
+        model=model.eval(),
+        spec=spec,
+        info=info,
+        source_format=FORMAT,
+        epoch=raw.get("epoch"),
+        config=raw.get("config"),
+        performance=raw.get("performance"),
+        optimizer=raw.get("optimizer"),
+        extra={k: v for k, v in raw.items() if k not in known},
+    )
+
+
+def _from_original(raw: Mapping[str, Any]) -> LoadedCheckpoint:
+    if "state_dict" in raw:
+        state = raw["state_dict"]
+        unknown = sorted(set(raw) - {"state_dict", "epoch", "performance", "optimizer"})
+        if unknown:
+            raise CheckpointError(f"unknown top-level keys {unknown}")
+    else:
+        state = raw
+    if not all(isinstance(v, torch.Tensor) for v in state.values()):
+        bad = sorted(k for k, v in state.items() if not isinstance(v, torch.Tensor))
+        raise CheckpointError(f"state_dict entries that are not tensors: {bad}")
+    state = _strip_prefix(state)
+    spec = infer_model_spec(state)
+    model = spec.build()
+    model.load_state_dict(state)
+    epoch = raw.get("epoch") if "state_dict" in raw else None
+    return LoadedCheckpoint(
+        model=model.eval(),
+        spec=spec,
+        info=UsageInfo(),
+        source_format="original",
+        epoch=int(epoch) if epoch is not None else None,
+        performance=_to_plain(raw.get("performance")) if "state_dict" in raw else None,
+        optimizer=raw.get("optimizer") if "state_dict" in raw else None,
+    )

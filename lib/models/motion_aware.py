@@ -1,0 +1,79 @@
+"""Motion-aware SmoothNet (the paper's second, unreleased variant).
+
+Three temporal MLP branches see the window's positions ``x`` (W frames), its
+velocity ``x[t+1] - x[t]`` (W-1 frames) and its acceleration
+``x[t+2] - 2 x[t+1] + x[t]`` (W-2 frames). Their hidden widths are H, H-1 and
+H-2 as in the paper's figure; each decodes to W frames. A fusion layer,
+``Linear(3W -> W)`` over the concatenated branch outputs, gives the smoothed
+window. No global skip connection.
+
+The position branch keeps the basic model's parameter names (``encoder``,
+``res_blocks``, ``decoder``), so a basic SmoothNet ``state_dict`` can
+initialise it with ``load_state_dict(basic, strict=False)``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lib.models.smoothnet import SmoothNet, TemporalMLP
+
+
+class MotionAwareSmoothNet(SmoothNet):
+    """Position, velocity and acceleration branches fused by one linear layer.
+
+    Args:
+        window_size: window length W (at least 3, so an acceleration exists).
+        hidden_size: position-branch width H (velocity H-1, acceleration H-2).
+        res_hidden_size: residual bottleneck width R of every branch.
+        num_blocks: residual blocks B per branch.
+        dropout: dropout probability.
+
+    Input and output are ``(N, C, W)``.
+    """
+
+    def __init__(
+        self,
+        window_size: int,
+        hidden_size: int = 512,
+        res_hidden_size: int = 256,
+        num_blocks: int = 3,
+        dropout: float = 0.5,
+    ) -> None:
+        if window_size < 3:
+            raise ValueError(f"motion-aware SmoothNet needs window_size >= 3, got {window_size}")
+        if hidden_size < 3:
+            raise ValueError(f"motion-aware SmoothNet needs hidden_size >= 3, got {hidden_size}")
+        super().__init__(
+            window_size,
+            hidden_size=hidden_size,
+            res_hidden_size=res_hidden_size,
+            num_blocks=num_blocks,
+            dropout=dropout,
+        )
+        w = window_size
+        self.velocity_branch = TemporalMLP(
+            w - 1, w, hidden_size - 1, res_hidden_size, num_blocks, dropout
+        )
+        self.acceleration_branch = TemporalMLP(
+            w - 2, w, hidden_size - 2, res_hidden_size, num_blocks, dropout
+        )
+        self.fusion = nn.Linear(3 * w, w)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Smooth windows ``(N, C, W)`` -> ``(N, C, W)``."""
+        if x.shape[-1] != self.window_size:
+            raise ValueError(
+                f"expected windows of {self.window_size} frames on the last axis, "
+                f"got shape {tuple(x.shape)}"
+            )
+        x = x.to(self.encoder[0].weight.dtype)
+        velocity = x[..., 1:] - x[..., :-1]
+        acceleration = velocity[..., 1:] - velocity[..., :-1]
+        branches = (
+            TemporalMLP.forward(self, x),
+            self.velocity_branch(velocity),
+            self.acceleration_branch(acceleration),
+        )
+        return self.fusion(torch.cat(branches, dim=-1))

@@ -1,0 +1,139 @@
+"""The basic SmoothNet: a temporal-only fully-connected network.
+
+Every layer acts on the time axis of a window, with weights shared over all
+channels (joint coordinates, 6D rotation entries, ...), so the network never
+mixes joints and works for any joint count.
+
+The parameter names (``encoder.0``, ``res_blocks.{i}.linear1/linear2``,
+``decoder``) are those of the released checkpoints, which therefore load into
+:class:`SmoothNet` unchanged.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class ResidualBlock(nn.Module):
+    """``x + act(drop(fc2(act(drop(fc1(x))))))`` along the last axis.
+
+    Args:
+        hidden_size: width H of the block's input and output.
+        res_hidden_size: width R of the bottleneck.
+        dropout: dropout probability after each linear layer.
+    """
+
+    def __init__(self, hidden_size: int, res_hidden_size: int, dropout: float) -> None:
+        super().__init__()
+        self.linear1 = nn.Linear(hidden_size, res_hidden_size)
+        self.linear2 = nn.Linear(res_hidden_size, hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.activation = nn.LeakyReLU(0.2, inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(..., H)`` to ``(..., H)``."""
+        y = self.activation(self.dropout(self.linear1(x)))
+        y = self.activation(self.dropout(self.linear2(y)))
+        return y.add_(x)
+
+
+class TemporalMLP(nn.Module):
+    """Encoder, residual blocks and decoder acting on the last (time) axis.
+
+    Args:
+        input_size: length of the input along the last axis.
+        output_size: length of the output along the last axis.
+        hidden_size: encoder width H.
+        res_hidden_size: residual-block bottleneck width R.
+        num_blocks: number of residual blocks B.
+        dropout: dropout probability inside the residual blocks.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        output_size: int,
+        hidden_size: int,
+        res_hidden_size: int,
+        num_blocks: int,
+        dropout: float,
+    ) -> None:
+        super().__init__()
+        for name, value in (
+            ("input_size", input_size),
+            ("output_size", output_size),
+            ("hidden_size", hidden_size),
+            ("res_hidden_size", res_hidden_size),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if num_blocks < 0:
+            raise ValueError(f"num_blocks must be >= 0, got {num_blocks}")
+        self.encoder = nn.Sequential(
+            nn.Linear(input_size, hidden_size), nn.LeakyReLU(0.1, inplace=True)
+        )
+        self.res_blocks = nn.ModuleList(
+            ResidualBlock(hidden_size, res_hidden_size, dropout) for _ in range(num_blocks)
+        )
+        self.decoder = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(..., input_size)`` to ``(..., output_size)``."""
+        y = self.encoder(x)
+        for block in self.res_blocks:
+            y = block(y)
+        return self.decoder(y)
+
+
+class SmoothNet(TemporalMLP):
+    """SmoothNet as in the ECCV 2022 paper (the released, basic variant).
+
+    Args:
+        window_size: window length W (frames per input window).
+        output_size: frames per output window; defaults to ``window_size``
+            (the only value the original uses).
+        hidden_size: encoder width H (512 in every released config).
+        res_hidden_size: residual bottleneck width R.
+        num_blocks: number of residual blocks B.
+        dropout: dropout probability.
+
+    Input and output are ``(N, C, W)``: N windows, C channels, W frames.
+    """
+
+    def __init__(
+        self,
+        window_size: int,
+        output_size: int | None = None,
+        hidden_size: int = 512,
+        res_hidden_size: int = 256,
+        num_blocks: int = 3,
+        dropout: float = 0.5,
+    ) -> None:
+        output_size = window_size if output_size is None else output_size
+        if output_size > window_size:
+            raise ValueError(
+                f"output_size ({output_size}) must not exceed window_size ({window_size})"
+            )
+        super().__init__(
+            window_size, output_size, hidden_size, res_hidden_size, num_blocks, dropout
+        )
+        self.window_size = window_size
+        self.output_size = output_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Smooth windows.
+
+        Args:
+            x: ``(N, C, W)`` windows, time on the last axis.
+
+        Returns:
+            ``(N, C, output_size)`` smoothed windows (float32 unless the
+            model was cast to another dtype).
+        """
+        if x.shape[-1] != self.window_size:
+            raise ValueError(
+                f"expected windows of {self.window_size} frames on the last axis, "
+                f"got shape {tuple(x.shape)}"
+            )
+        return super().forward(x.to(self.encoder[0].weight.dtype))

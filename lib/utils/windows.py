@@ -1,0 +1,174 @@
+"""Sliding windows over a sequence, and back.
+
+A sequence of T frames is covered by windows of W frames starting every
+``stride`` frames. Unlike the original, no frame is ever dropped: when
+``(T - W) % stride != 0`` a last window aligned to the end of the sequence is
+added. Sequences shorter than W are padded to W frames (replicating the last
+frame by default, zeros as in the original on request); the padded frames are
+cut off again by :func:`windows_to_sequence` and are never scored.
+
+Windows go back to a sequence by averaging, for every frame, all the window
+predictions that cover it. The averaging is one vectorised scatter-add
+(``index_add_``), with no Python loop over windows.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+import numpy as np
+import torch
+
+PadMode = Literal["edge", "zero"]
+ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
+
+
+def window_starts(
+    num_frames: int, window_size: int, stride: int = 1, align_end: bool = True
+) -> np.ndarray:
+    """First frame of every window.
+
+    Args:
+        num_frames: sequence length T (after any padding to W).
+        window_size: window length W.
+        stride: frames between consecutive window starts, 1 <= stride <= W.
+        align_end: add a final window starting at ``T - W`` when the stride
+            does not land there, so no frame is dropped. ``False`` gives the
+            original behaviour, which drops the tail frames.
+
+    Returns:
+        ``(N,)`` int64 start frames; ``[0]`` when ``T <= W``.
+    """
+    if window_size < 1:
+        raise ValueError(f"window_size must be >= 1, got {window_size}")
+    if not 1 <= stride <= window_size:
+        raise ValueError(
+            f"stride must be between 1 and the window size {window_size} "
+            f"(a larger stride skips frames), got {stride}"
+        )
+    if num_frames < 1:
+        raise ValueError(f"a sequence needs at least one frame, got {num_frames}")
+    last = num_frames - window_size
+    if last <= 0:
+        return np.zeros(1, dtype=np.int64)
+    starts = np.arange(0, last + 1, stride, dtype=np.int64)
+    if align_end and starts[-1] != last:
+        starts = np.append(starts, np.int64(last))
+    return starts
+
+
+def frame_indices(starts: np.ndarray, window_size: int) -> np.ndarray:
+    """``(N, W)`` frame index of every position of every window."""
+    return np.asarray(starts, dtype=np.int64)[:, None] + np.arange(window_size, dtype=np.int64)
+
+
+def pad_sequence(x: ArrayT, window_size: int, mode: PadMode = "edge") -> ArrayT:
+    """Pad a ``(T, ...)`` sequence at its end to at least W frames.
+
+    Args:
+        x: ``(T, ...)`` sequence, numpy or torch.
+        window_size: minimum length W.
+        mode: ``"edge"`` repeats the last frame; ``"zero"`` appends zeros
+            (the original's behaviour).
+
+    Returns:
+        ``(max(T, W), ...)`` sequence of the same type; ``x`` itself when no
+        padding is needed.
+    """
+    missing = window_size - x.shape[0]
+    if missing <= 0:
+        return x
+    if x.shape[0] == 0:
+        raise ValueError("cannot pad an empty sequence")
+    if mode == "edge":
+        tail = (
+            x[-1:].repeat(missing, *([1] * (x.ndim - 1)))
+            if isinstance(x, torch.Tensor)
+            else np.repeat(x[-1:], missing, axis=0)
+        )
+    elif mode == "zero":
+        shape = (missing, *x.shape[1:])
+        tail = x.new_zeros(shape) if isinstance(x, torch.Tensor) else np.zeros(shape, x.dtype)
+    else:
+        raise ValueError(f"unknown padding mode {mode!r}; expected 'edge' or 'zero'")
+    if isinstance(x, torch.Tensor):
+        return torch.cat([x, tail], dim=0)
+    return np.concatenate([x, tail], axis=0)
+
+
+def sequence_to_windows(x: ArrayT, window_size: int, starts: np.ndarray) -> ArrayT:
+    """Cut windows out of a sequence.
+
+    Args:
+        x: ``(T, ...)`` sequence with ``T >= W`` (pad first).
+        window_size: window length W.
+        starts: ``(N,)`` start frames from :func:`window_starts`.
+
+    Returns:
+        ``(N, W, ...)`` windows (a copy), same type as ``x``.
+    """
+    if x.shape[0] < window_size:
+        raise ValueError(
+            f"sequence of {x.shape[0]} frames is shorter than the window ({window_size}); "
+            "pad it first"
+        )
+    index = frame_indices(starts, window_size)
+    if isinstance(x, torch.Tensor):
+        return x[torch.from_numpy(index).to(x.device)]
+    return x[index]
+
+
+def window_coverage(starts: np.ndarray, window_size: int, num_frames: int) -> np.ndarray:
+    """``(T,)`` number of windows covering every frame."""
+    return np.bincount(frame_indices(starts, window_size).ravel(), minlength=num_frames)
+
+
+def windows_to_sequence(windows: ArrayT, starts: np.ndarray, num_frames: int) -> ArrayT:
+    """Average overlapping window predictions back into a sequence.
+
+    Args:
+        windows: ``(N, W, ...)`` window predictions.
+        starts: ``(N,)`` start frame of each window.
+        num_frames: length T of the (possibly padded) sequence covered by the
+            windows; pass the unpadded length to cut the padding off, as long
+            as every frame below it is covered.
+
+    Returns:
+        ``(num_frames, ...)`` sequence; frame t is the unweighted mean of all
+        window predictions covering it. Same type and dtype as ``windows``.
+    """
+    n, w = windows.shape[:2]
+    if len(starts) != n:
+        raise ValueError(f"{n} windows but {len(starts)} start frames")
+    index = frame_indices(starts, w).ravel()
+    length = max(int(index.max()) + 1, num_frames)
+    coverage = np.bincount(index, minlength=length)[:num_frames]
+    if (coverage == 0).any():
+        raise ValueError(f"frame {int(np.argmin(coverage))} is covered by no window")
+    as_numpy = not isinstance(windows, torch.Tensor)
+    src = torch.from_numpy(np.ascontiguousarray(windows)) if as_numpy else windows
+    flat = src.reshape(n * w, *src.shape[2:])
+    total = flat.new_zeros((length, *src.shape[2:]))
+    total.index_add_(0, torch.from_numpy(index).to(flat.device), flat)
+    count = torch.from_numpy(coverage).to(flat.device, flat.dtype)
+    mean = total[:num_frames] / count.reshape(-1, *([1] * (flat.ndim - 1)))
+    return mean.numpy() if as_numpy else mean
+
+
+def windows_to_sequence_loop(
+    windows: np.ndarray, starts: np.ndarray, num_frames: int
+) -> np.ndarray:
+    """Plain double-loop reference of :func:`windows_to_sequence` (slow).
+
+    Kept for tests and benchmarks: every window, every frame, one addition.
+    """
+    windows = np.asarray(windows)
+    total = np.zeros((num_frames, *windows.shape[2:]), dtype=np.float64)
+    count = np.zeros(num_frames, dtype=np.int64)
+    for n, start in enumerate(starts):
+        for k in range(windows.shape[1]):
+            t = int(start) + k
+            if t < num_frames:
+                total[t] += windows[n, k]
+                count[t] += 1
+    return (total / count.reshape(-1, *([1] * (total.ndim - 1)))).astype(windows.dtype)

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+import torch
+
+from lib.core.inference import smooth_array, smooth_sequence
+from lib.models.smoothnet import SmoothNet
+from lib.utils.windows import (
+    pad_sequence,
+    sequence_to_windows,
+    window_starts,
+    windows_to_sequence_loop,
+)
+
+
+@pytest.fixture
+def model() -> SmoothNet:
+    torch.manual_seed(0)
+    return SmoothNet(8, hidden_size=32, res_hidden_size=8, num_blocks=2).eval()
+
+
+def reference(model, x: np.ndarray, w: int, stride: int, mode: str = "edge") -> np.ndarray:
+    """Windows one by one through the model, then the double-loop average."""
+    padded = pad_sequence(x, w, mode)
+    starts = window_starts(len(padded), w, stride)
+    windows = sequence_to_windows(padded, w, starts)  # (N, W, C)
+    with torch.no_grad():
+        out = np.stack(
+            [model(torch.from_numpy(win.T[None]).float())[0].numpy().T for win in windows]
+        )
+    return windows_to_sequence_loop(out, starts, len(padded))[: len(x)]
+
+
+@pytest.mark.parametrize(
+    "t,stride,chunk",
+    [(40, 1, 4096), (40, 3, 7), (8, 1, 4096), (3, 1, 4096), (1, 1, 5), (29, 5, 13)],
+)
+def test_smooth_sequence_matches_reference(model, rng, t, stride, chunk):
+    x = rng.normal(size=(t, 6)).astype(np.float32)
+    got = smooth_sequence(model, torch.from_numpy(x), 8, stride, chunk_rows=chunk).numpy()
+    np.testing.assert_allclose(got, reference(model, x, 8, stride), atol=1e-5)
+    assert got.shape == x.shape
+
+
+def test_zero_padding_option(model, rng):
+    x = rng.normal(size=(5, 6)).astype(np.float32)
+    got = smooth_sequence(model, torch.from_numpy(x), 8, pad_mode="zero").numpy()
+    np.testing.assert_allclose(got, reference(model, x, 8, 1, "zero"), atol=1e-5)
+
+
+def test_smooth_array_keeps_type_and_shape(model, rng):
+    x = rng.normal(size=(20, 4, 3))
+    out = smooth_array(model, x, 8)
+    assert isinstance(out, np.ndarray) and out.shape == x.shape and out.dtype == np.float64
+    out_t = smooth_array(model, torch.from_numpy(x.astype(np.float32)), 8)
+    assert isinstance(out_t, torch.Tensor) and out_t.dtype == torch.float32
+    np.testing.assert_allclose(out_t.numpy(), out, atol=1e-5)

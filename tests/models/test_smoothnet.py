@@ -1,0 +1,100 @@
+import pytest
+import torch
+
+from lib.models.motion_aware import MotionAwareSmoothNet
+from lib.models.smoothnet import SmoothNet
+
+
+def param_count(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_parameter_count_matches_closed_form():
+    # 2WH + H + W + B(2HR + R + H), from the original's architecture.
+    for w, h, r, b, expected in [(32, 512, 128, 5, 691_872), (32, 512, 16, 1, 50_224)]:
+        assert param_count(SmoothNet(w, hidden_size=h, res_hidden_size=r, num_blocks=b)) == expected
+        assert expected == 2 * w * h + h + w + b * (2 * h * r + r + h)
+
+
+def test_state_dict_keys_are_the_originals():
+    keys = set(SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=2).state_dict())
+    expected = {"encoder.0.weight", "encoder.0.bias", "decoder.weight", "decoder.bias"}
+    for i in range(2):
+        for layer in ("linear1", "linear2"):
+            expected |= {f"res_blocks.{i}.{layer}.weight", f"res_blocks.{i}.{layer}.bias"}
+    assert keys == expected
+
+
+def test_forward_matches_hand_written_layers():
+    torch.manual_seed(0)
+    model = SmoothNet(6, hidden_size=10, res_hidden_size=4, num_blocks=2).eval()
+    x = torch.randn(3, 5, 6)
+    sd = model.state_dict()
+
+    def lin(v, name):
+        return v @ sd[f"{name}.weight"].T + sd[f"{name}.bias"]
+
+    lrelu = torch.nn.functional.leaky_relu
+    y = lrelu(lin(x, "encoder.0"), 0.1)
+    for i in range(2):
+        z = lrelu(lin(y, f"res_blocks.{i}.linear1"), 0.2)
+        z = lrelu(lin(z, f"res_blocks.{i}.linear2"), 0.2)
+        y = y + z
+    expected = lin(y, "decoder")
+    torch.testing.assert_close(model(x), expected)
+
+
+def test_channels_are_independent():
+    # Temporal-only: permuting channels permutes outputs; any channel count works.
+    model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1).eval()
+    x = torch.randn(2, 7, 8)
+    perm = torch.randperm(7)
+    torch.testing.assert_close(model(x)[:, perm], model(x[:, perm]))
+    assert model(torch.randn(4, 1, 8)).shape == (4, 1, 8)
+
+
+def test_wrong_window_length_is_rejected():
+    with pytest.raises(ValueError, match="8 frames"):
+        SmoothNet(8)(torch.randn(1, 3, 9))
+    with pytest.raises(ValueError, match="output_size"):
+        SmoothNet(8, output_size=9)
+
+
+@pytest.mark.parametrize(
+    "w,expected", [(8, 2_386_345), (16, 2_411_481), (32, 2_462_905), (64, 2_570_361)]
+)
+def test_motion_aware_shapes_and_parameter_count(w, expected):
+    model = MotionAwareSmoothNet(w).eval()
+    assert param_count(model) == expected  # the derived table of the spec
+    assert model(torch.randn(2, 3, w)).shape == (2, 3, w)
+
+
+def test_motion_aware_reduces_to_basic_model():
+    torch.manual_seed(1)
+    basic = SmoothNet(10, hidden_size=12, res_hidden_size=5, num_blocks=2).eval()
+    aware = MotionAwareSmoothNet(10, hidden_size=12, res_hidden_size=5, num_blocks=2).eval()
+    missing, unexpected = aware.load_state_dict(basic.state_dict(), strict=False)
+    assert not unexpected and all(
+        not k.startswith(("encoder", "res_blocks", "decoder")) for k in missing
+    )
+    with torch.no_grad():
+        aware.fusion.weight.zero_()
+        aware.fusion.weight[:, :10] = torch.eye(10)  # pass the position slice through
+        aware.fusion.bias.zero_()
+    x = torch.randn(4, 3, 10)
+    torch.testing.assert_close(aware(x), basic(x))
+
+
+def test_motion_aware_branch_inputs():
+    # Capture what the velocity/acceleration branches see.
+    aware = MotionAwareSmoothNet(5, hidden_size=8, res_hidden_size=2, num_blocks=1).eval()
+    seen = {}
+    aware.velocity_branch.register_forward_pre_hook(lambda m, a: seen.__setitem__("v", a[0]))
+    aware.acceleration_branch.register_forward_pre_hook(lambda m, a: seen.__setitem__("a", a[0]))
+    constant = torch.full((1, 2, 5), 3.0)
+    aware(constant)
+    assert seen["v"].abs().max() == 0 and seen["a"].abs().max() == 0
+    ramp = torch.arange(5.0).expand(1, 2, 5) * 0.5
+    aware(ramp)
+    torch.testing.assert_close(seen["v"], torch.full((1, 2, 4), 0.5))
+    assert seen["a"].abs().max() == 0
