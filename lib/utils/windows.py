@@ -147,12 +147,35 @@ def windows_to_sequence(windows: ArrayT, starts: np.ndarray, num_frames: int) ->
         raise ValueError(f"frame {int(np.argmin(coverage))} is covered by no window")
     as_numpy = not isinstance(windows, torch.Tensor)
     src = torch.from_numpy(np.ascontiguousarray(windows)) if as_numpy else windows
-    flat = src.reshape(n * w, *src.shape[2:])
-    total = flat.new_zeros((length, *src.shape[2:]))
-    total.index_add_(0, torch.from_numpy(index).to(flat.device), flat)
-    count = torch.from_numpy(coverage).to(flat.device, flat.dtype)
-    mean = total[:num_frames] / count.reshape(-1, *([1] * (flat.ndim - 1)))
+    total = src.new_zeros((length, *src.shape[2:]))
+    _scatter_add(total, src, np.asarray(starts, dtype=np.int64))
+    count = torch.from_numpy(coverage).to(src.device, src.dtype)
+    mean = total[:num_frames] / count.reshape(-1, *([1] * (src.ndim - 2)))
     return mean.numpy() if as_numpy else mean
+
+
+def _scatter_add(total: torch.Tensor, windows: torch.Tensor, starts: np.ndarray) -> None:
+    """``total[starts[n] + k] += windows[n, k]`` for every window n and offset k.
+
+    The leading run of equally spaced starts (all of them but an end-aligned
+    last window, usually) is added with one strided slice-add per window
+    offset k (W vectorised additions, each over all windows); any remaining
+    windows go through a single ``index_add_``.
+    """
+    n, w = windows.shape[:2]
+    regular, step = 1, 1
+    if n > 1 and starts[1] > starts[0]:
+        steps = np.diff(starts)
+        step = int(steps[0])
+        mismatch = np.flatnonzero(steps != step)
+        regular = n if mismatch.size == 0 else int(mismatch[0]) + 1
+    first = int(starts[0])
+    span = step * (regular - 1) + 1
+    for k in range(w):
+        total[first + k : first + k + span : step] += windows[:regular, k]
+    if regular < n:
+        index = torch.from_numpy(frame_indices(starts[regular:], w).ravel()).to(total.device)
+        total.index_add_(0, index, windows[regular:].reshape(-1, *windows.shape[2:]))
 
 
 def windows_to_sequence_loop(

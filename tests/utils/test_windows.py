@@ -77,3 +77,15 @@ def test_round_trip_is_identity_and_padding_is_cut(rng):
 def test_uncovered_frame_is_an_error():
     with pytest.raises(ValueError, match="covered by no window"):
         windows_to_sequence(np.zeros((1, 4, 2)), np.array([0]), 6)
+
+
+@pytest.mark.parametrize("starts", [[0, 3, 4, 10], [2, 0, 5], [0], [0, 0, 6]])
+def test_irregular_starts_match_double_loop(starts, rng):
+    starts = np.array(starts)
+    windows = rng.normal(size=(len(starts), 6, 2))
+    length = int(starts.max()) + 6
+    np.testing.assert_allclose(
+        windows_to_sequence(windows, starts, length),
+        windows_to_sequence_loop(windows, starts, length),
+        atol=1e-12,
+    )

@@ -1,0 +1,244 @@
+"""Speed and memory figures of SmoothNet smoothing (and training).
+
+Sections (all on CPU with torch's default thread count unless ``--device``):
+
+- ``smoothing``: for T = 1,000 and 20,000 frames x 17 joints x 3, W = 32,
+  H/R/B = 512/256/3, stride 1: frames/s of the whole offline smoothing
+  (windows -> model -> averaging), of the averaging alone and of the naive
+  double-loop averaging; analytic MACs per output frame; the measured dense
+  matrix-multiply rate and the fraction of it the smoothing reaches; peak
+  memory (resident set of a fresh process doing only that smoothing).
+- ``stride``: frames/s and mean distance to the stride-1 output for strides
+  1, 2, 4, 8.
+
+Results are printed and written as JSON (``--output``).
+
+Usage::
+
+    python scripts/benchmark.py                      # every section
+    python scripts/benchmark.py --sections smoothing --output results/benchmark.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib.core.inference import smooth_sequence
+from lib.models.checkpoint import ModelSpec, load_checkpoint
+from lib.models.smoothnet import SmoothNet
+from lib.utils.io import write_json_atomic
+from lib.utils.windows import (
+    window_starts,
+    windows_to_sequence,
+    windows_to_sequence_loop,
+)
+
+JOINTS, COORDS, WINDOW = 17, 3, 32
+SPEC = ModelSpec(WINDOW, "smoothnet", 512, 256, 3, 0.5)
+
+
+def best_time(fn: Callable[[], object], repeats: int = 3, min_total: float = 0.5) -> float:
+    """Fastest of ``repeats`` timed calls (after one warm-up), seconds."""
+    fn()
+    times = []
+    start_all = time.perf_counter()
+    while len(times) < repeats or time.perf_counter() - start_all < min_total:
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+        if len(times) >= 50:
+            break
+    return min(times)
+
+
+def macs_per_window(spec: ModelSpec, channels: int) -> int:
+    """Multiply-accumulates of one window through the basic model (biases ignored)."""
+    h, r, w, b = spec.hidden_size, spec.res_hidden_size, spec.window_size, spec.num_blocks
+    return channels * (w * h + b * 2 * h * r + h * w)
+
+
+def matmul_rate(size: int = 2048) -> float:
+    """Measured dense float32 matrix-multiply rate, FLOP/s (2 per MAC)."""
+    a = torch.randn(size, size)
+    b = torch.randn(size, size)
+    seconds = best_time(lambda: torch.mm(a, b), repeats=5)
+    return 2 * size**3 / seconds
+
+
+def synthetic_motion(num_frames: int, seed: int = 0) -> np.ndarray:
+    """``(T, 17, 3)`` smooth motion in metres plus estimator-like noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(num_frames)[:, None, None] / 50.0
+    freq = rng.uniform(0.2, 1.5, size=(1, JOINTS, COORDS))
+    phase = rng.uniform(0, 2 * np.pi, size=(1, JOINTS, COORDS))
+    motion = 0.3 * np.sin(2 * np.pi * freq * t + phase) + rng.normal(size=(1, JOINTS, COORDS))
+    return (motion + 0.02 * rng.normal(size=motion.shape)).astype(np.float32)
+
+
+def build_model(checkpoint: str | None) -> tuple[SmoothNet, int, str]:
+    if checkpoint:
+        loaded = load_checkpoint(checkpoint)
+        return loaded.model.eval(), loaded.spec.window_size, checkpoint
+    torch.manual_seed(0)
+    return SPEC.build().eval(), WINDOW, "random weights (512/256/3)"
+
+
+def peak_memory_mb(num_frames: int) -> tuple[float, float]:
+    """Peak resident memory (MB) of a fresh process smoothing T frames.
+
+    Read from ``VmHWM`` (per address space, so unlike ``ru_maxrss`` it is
+    not inherited from this process). Returns the peak and its increase over
+    the process with the model and input loaded.
+    """
+    root = str(Path(__file__).resolve().parents[1])
+    code = "\n".join(
+        [
+            "import sys, torch",
+            f"sys.path.insert(0, {root!r})",
+            "from scripts.benchmark import SPEC, synthetic_motion, resident_peak_kb",
+            "from lib.core.inference import smooth_sequence",
+            "model = SPEC.build().eval()",
+            f"x = torch.from_numpy(synthetic_motion({num_frames}).reshape({num_frames}, -1))",
+            "base = resident_peak_kb()",
+            f"smooth_sequence(model, x, {WINDOW})",
+            "print(base, resident_peak_kb())",
+        ]
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    base_kb, peak_kb = (int(v) for v in out.stdout.split())
+    return peak_kb / 1024, (peak_kb - base_kb) / 1024
+
+
+def resident_peak_kb() -> int:
+    """This process's peak resident set size (``VmHWM``), kB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("VmHWM not found in /proc/self/status")
+
+
+def time_length(model: SmoothNet, num_frames: int, limit: float) -> dict[str, float]:
+    """Every figure of the smoothing section for one sequence length."""
+    channels = JOINTS * COORDS
+    x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1))
+    seconds = best_time(lambda: smooth_sequence(model, x, WINDOW), repeats=2)
+    starts = window_starts(num_frames, WINDOW)
+    windows = np.random.default_rng(0).normal(size=(len(starts), WINDOW, channels))
+    windows = windows.astype(np.float32)
+    avg_seconds = best_time(lambda: windows_to_sequence(windows, starts, num_frames))
+    loop_frames = min(num_frames, 1000)  # the naive loop's rate does not depend on T
+    loop_starts = window_starts(loop_frames, WINDOW)
+    loop_windows = windows[: len(loop_starts)]
+    loop_seconds = best_time(
+        lambda: windows_to_sequence_loop(loop_windows, loop_starts, loop_frames),
+        repeats=1,
+        min_total=0,
+    )
+    flops = 2 * macs_per_window(SPEC, channels) * len(starts)
+    peak, increase = peak_memory_mb(num_frames)
+    averaging_rate = num_frames / avg_seconds
+    loop_rate = loop_frames / loop_seconds
+    return {
+        "frames": num_frames,
+        "windows": len(starts),
+        "smoothing_frames_per_s": num_frames / seconds,
+        "smoothing_gflops": flops / seconds / 1e9,
+        "fraction_of_matmul_limit": flops / seconds / limit,
+        "averaging_frames_per_s": averaging_rate,
+        "naive_loop_frames_per_s": loop_rate,
+        "averaging_speedup_over_loop": averaging_rate / loop_rate,
+        "peak_rss_mb": peak,
+        "peak_rss_increase_mb": increase,
+    }
+
+
+def smoothing_section(lengths: list[int]) -> dict[str, object]:
+    model, _, source = build_model(None)
+    macs = macs_per_window(SPEC, JOINTS * COORDS)
+    limit = matmul_rate()
+    print(f"dense matmul rate: {limit / 1e9:.1f} GFLOP/s ({torch.get_num_threads()} threads)")
+    print(f"MACs per output frame (stride 1): {macs / 1e6:.2f} M")
+    rows = []
+    for num_frames in lengths:
+        row = time_length(model, num_frames, limit)
+        rows.append(row)
+        print(
+            f"T={num_frames:>6}: smoothing {row['smoothing_frames_per_s']:7.0f} frames/s "
+            f"({row['smoothing_gflops']:.1f} GFLOP/s = "
+            f"{100 * row['fraction_of_matmul_limit']:.0f}% of matmul); "
+            f"averaging {row['averaging_frames_per_s']:.3g} frames/s = "
+            f"{row['averaging_speedup_over_loop']:.0f}x the naive loop "
+            f"({row['naive_loop_frames_per_s']:.0f} frames/s); "
+            f"peak RSS {row['peak_rss_mb']:.0f} MB "
+            f"(+{row['peak_rss_increase_mb']:.0f} MB over model and input)"
+        )
+    return {
+        "model": source,
+        "threads": torch.get_num_threads(),
+        "matmul_gflops": limit / 1e9,
+        "macs_per_output_frame": macs,
+        "lengths": rows,
+    }
+
+
+def stride_section(checkpoint: str | None, num_frames: int = 5000) -> dict[str, object]:
+    model, window, source = build_model(checkpoint)
+    x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1))
+    reference = smooth_sequence(model, x, window, stride=1).reshape(num_frames, JOINTS, COORDS)
+    rows = []
+    print(f"stride trade-off on {num_frames} frames, model: {source}")
+    for stride in (1, 2, 4, 8):
+        if stride > window:
+            continue
+        seconds = best_time(lambda s=stride: smooth_sequence(model, x, window, stride=s))
+        out = smooth_sequence(model, x, window, stride=stride).reshape(num_frames, JOINTS, COORDS)
+        distance = float(torch.linalg.norm(out - reference, dim=-1).mean())
+        rows.append(
+            {"stride": stride, "frames_per_s": num_frames / seconds, "mean_distance": distance}
+        )
+        print(
+            f"stride {stride}: {num_frames / seconds:9.0f} frames/s, "
+            f"mean distance to stride 1: {distance:.3g} (input units)"
+        )
+    return {"model": source, "frames": num_frames, "strides": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sections", default="smoothing,stride", help="comma list of: smoothing, stride"
+    )
+    parser.add_argument("--lengths", default="1000,20000", help="sequence lengths T to time")
+    parser.add_argument("--checkpoint", default=None, help="model for the stride section")
+    parser.add_argument("--output", default="results/benchmark.json", help="JSON result file")
+    args = parser.parse_args()
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    known = {"smoothing", "stride"}
+    unknown = sorted(set(sections) - known)
+    if unknown:
+        parser.error(f"--sections: unknown {unknown}; choose from {sorted(known)}")
+    result: dict[str, object] = {
+        "torch": torch.__version__,
+        "cpu_count": len(os.sched_getaffinity(0)),
+    }
+    if "smoothing" in sections:
+        result["smoothing"] = smoothing_section([int(v) for v in args.lengths.split(",")])
+    if "stride" in sections:
+        result["stride"] = stride_section(args.checkpoint)
+    write_json_atomic(args.output, result)
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
