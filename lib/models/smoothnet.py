@@ -35,7 +35,8 @@ class ResidualBlock(nn.Module):
         """Map ``(..., H)`` to ``(..., H)``."""
         y = self.activation(self.dropout(self.linear1(x)))
         y = self.activation(self.dropout(self.linear2(y)))
-        return y.add_(x)
+        # In place only for inference: autograd needs the activation's output.
+        return y + x if torch.is_grad_enabled() else y.add_(x)
 
 
 class TemporalMLP(nn.Module):

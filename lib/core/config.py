@@ -1,0 +1,227 @@
+"""The one configuration module: yacs defaults and the command-line parsers.
+
+Order of precedence, lowest first: the defaults below, ``--cfg`` YAML, the
+dedicated flags (``--dataset_name`` ...), then trailing ``KEY VALUE`` pairs
+(``TRAIN.EPOCH 5 MODEL.DROPOUT 0``). A run's dumped ``config.yaml`` reloads
+with ``--cfg`` and reproduces the run.
+
+Keys added to the original's (all documented below): ``MODEL.TYPE``,
+``TRAIN.SAMPLING``, ``TRAIN.WINDOWS_PER_EPOCH``, ``TRAIN.BEST_METRIC``,
+``EVALUATE.PAD_MODE``, ``EVALUATE.ACCEL_ZERO_PAD``, ``EVALUATE.CHUNK_ROWS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import torch
+from yacs.config import CfgNode
+
+from lib.dataset.specs import DATASETS
+
+
+def _root_keys() -> dict[str, list[int]]:
+    """``ROOT_<DATASET>_<ESTIMATOR>_3D`` keys of the original, from the dataset specs."""
+    keys = {}
+    for spec in DATASETS.values():
+        for estimator in spec.estimators("3D"):
+            root = spec.layout(estimator, "3D").root
+            keys[f"ROOT_{spec.name.upper()}_{estimator.upper()}_3D"] = list(root)
+    return keys
+
+
+def default_device() -> str:
+    """``"cuda"`` when a GPU is available, else ``"cpu"``."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def get_cfg_defaults() -> CfgNode:
+    """A fresh copy of every default (the original's, plus our additions)."""
+    c = CfgNode()
+    c.DEVICE = default_device()  # "cuda", "cuda:1", "cpu"
+    c.SEED_VALUE = 4321  # < 0: no seeding
+    c.LOGDIR = ""  # set to the run directory
+    c.EXP_NAME = "default"  # suffix of the run directory name
+    c.DEBUG = True
+    c.OUTPUT_DIR = "results"  # parent of run directories
+    c.DATASET_NAME = ""  # comma list, paired with ESTIMATOR and BODY_REPRESENTATION
+    c.ESTIMATOR = ""
+    c.BODY_REPRESENTATION = ""  # 2D, 3D or smpl
+    c.SMPL_MODEL_DIR = "data/smpl/"
+
+    c.CUDNN = CfgNode()
+    c.CUDNN.BENCHMARK = True
+    c.CUDNN.DETERMINISTIC = False
+    c.CUDNN.ENABLED = True
+
+    c.DATASET = CfgNode()
+    c.DATASET.BASE_DIR = "data/poses"
+    for key, root in _root_keys().items():
+        setattr(c.DATASET, key, root)
+
+    c.MODEL = CfgNode()
+    c.MODEL.TYPE = "smoothnet"  # "smoothnet" or "motion_aware"
+    c.MODEL.SLIDE_WINDOW_SIZE = 100  # window W (set by --slide_window_size)
+    c.MODEL.HIDDEN_SIZE = 512
+    c.MODEL.RES_HIDDEN_SIZE = 256
+    c.MODEL.NUM_BLOCK = 3
+    c.MODEL.DROPOUT = 0.5
+
+    c.TRAIN = CfgNode()
+    c.TRAIN.BATCH_SIZE = 1024  # global batch (split over processes when distributed)
+    c.TRAIN.WORKERS_NUM = 0
+    c.TRAIN.EPOCH = 70
+    c.TRAIN.LR = 0.001
+    c.TRAIN.LRDECAY = 0.95  # multiplicative, per epoch
+    c.TRAIN.RESUME = ""  # checkpoint to resume from (also --resume)
+    c.TRAIN.VALIDATE = True  # evaluate on the test split after every epoch
+    c.TRAIN.USE_6D_SMPL = True
+    # "uniform": every valid window of every sequence once per epoch.
+    # "original": the original's indexing (last sequence over-sampled, last window skipped).
+    c.TRAIN.SAMPLING = "uniform"
+    c.TRAIN.WINDOWS_PER_EPOCH = 0  # > 0: random subset of this many windows per epoch
+    c.TRAIN.BEST_METRIC = "smoothnet_mpjpe"  # mean over datasets; "pck" metrics: higher is better
+
+    c.EVALUATE = CfgNode()
+    c.EVALUATE.PRETRAINED = ""  # checkpoint (--checkpoint)
+    c.EVALUATE.ROOT_RELATIVE = True
+    c.EVALUATE.SLIDE_WINDOW_STEP_SIZE = 1
+    c.EVALUATE.TRADITION = ""  # savgol, gaus1d, gaussian, oneeuro, all (--tradition)
+    c.EVALUATE.PAD_MODE = "edge"  # short sequences: "edge" (never scored) or "zero"
+    c.EVALUATE.ACCEL_ZERO_PAD = False  # True: the original's zero-padded Accel average
+    c.EVALUATE.CHUNK_ROWS = 4096  # windows x channels per model call
+    c.EVALUATE.TRADITION_SAVGOL = CfgNode()
+    c.EVALUATE.TRADITION_SAVGOL.WINDOW_SIZE = 31
+    c.EVALUATE.TRADITION_SAVGOL.POLYORDER = 2
+    c.EVALUATE.TRADITION_GAUS1D = CfgNode()
+    c.EVALUATE.TRADITION_GAUS1D.WINDOW_SIZE = 31
+    c.EVALUATE.TRADITION_GAUS1D.SIGMA = 3.0
+    c.EVALUATE.TRADITION_GAUSSIAN = CfgNode()
+    c.EVALUATE.TRADITION_GAUSSIAN.SIGMA = 3.0
+    c.EVALUATE.TRADITION_ONEEURO = CfgNode()
+    c.EVALUATE.TRADITION_ONEEURO.MIN_CUTOFF = 0.04
+    c.EVALUATE.TRADITION_ONEEURO.BETA = 0.7
+
+    c.LOSS = CfgNode()
+    c.LOSS.W_ACCEL = 1.0
+    c.LOSS.W_POS = 1.0
+
+    c.LOG = CfgNode()
+    c.LOG.NAME = ""
+
+    c.VIS = CfgNode()
+    c.VIS.START = 0
+    c.VIS.END = 1000
+    c.VIS.INPUT_VIDEO_NUMBER = 0
+    c.VIS.OUTPUT_VIDEO_PATH = "results/videos"
+    return c
+
+
+def build_parser(script: str) -> argparse.ArgumentParser:
+    """The argument parser of ``train``, ``eval`` or ``visualize``."""
+    parser = argparse.ArgumentParser(
+        description=f"SmoothNet {script}",
+        epilog="Trailing KEY VALUE pairs override config keys, e.g. TRAIN.EPOCH 5 DEVICE cpu.",
+    )
+    parser.add_argument("--cfg", help="YAML config merged over the defaults")
+    parser.add_argument("--dataset_name", help="dataset(s), comma list: " + ", ".join(DATASETS))
+    parser.add_argument("--estimator", help="estimator(s), comma list paired with datasets")
+    parser.add_argument("--body_representation", help="2D, 3D or smpl; comma list")
+    parser.add_argument("--slide_window_size", type=int, help="window size W")
+    if script == "train":
+        parser.add_argument("--resume", help="checkpoint to resume (TRAIN.RESUME)")
+    if script in ("eval", "visualize"):
+        parser.add_argument("--checkpoint", help="checkpoint to evaluate (ours or original)")
+    if script == "eval":
+        parser.add_argument(
+            "--tradition",
+            help="classical filter to compare: savgol, gaus1d, gaussian, oneeuro or all",
+        )
+    if script == "visualize":
+        parser.add_argument("--visualize_video_id", type=int, help="0-based test sequence index")
+        parser.add_argument("--output_video_path", help="output folder")
+        parser.add_argument("--start", type=int, help="first frame (VIS.START)")
+        parser.add_argument("--end", type=int, help="end frame, exclusive (VIS.END)")
+    parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
+    return parser
+
+
+_FLAG_KEYS = {
+    "dataset_name": "DATASET_NAME",
+    "estimator": "ESTIMATOR",
+    "body_representation": "BODY_REPRESENTATION",
+    "slide_window_size": "MODEL.SLIDE_WINDOW_SIZE",
+    "resume": "TRAIN.RESUME",
+    "checkpoint": "EVALUATE.PRETRAINED",
+    "tradition": "EVALUATE.TRADITION",
+    "visualize_video_id": "VIS.INPUT_VIDEO_NUMBER",
+    "output_video_path": "VIS.OUTPUT_VIDEO_PATH",
+    "start": "VIS.START",
+    "end": "VIS.END",
+}
+
+
+def load_config(
+    script: str, argv: Sequence[str] | None = None
+) -> tuple[CfgNode, argparse.Namespace]:
+    """Parse a command line and build the merged, frozen config.
+
+    Errors (unreadable YAML, unknown keys, odd overrides) exit with one line
+    naming the file or key.
+    """
+    parser = build_parser(script)
+    args = parser.parse_args(argv)
+    cfg = get_cfg_defaults()
+    try:
+        if args.cfg:
+            cfg.merge_from_file(args.cfg)
+    except FileNotFoundError:
+        parser.error(f"--cfg: file not found: {args.cfg}")
+    except (KeyError, ValueError, AssertionError) as err:
+        parser.error(f"--cfg {args.cfg}: {err}")
+    overrides: list[object] = []
+    for flag, key in _FLAG_KEYS.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides += [key, value]
+    opts = list(args.opts or [])
+    if opts and opts[0] == "--":
+        opts = opts[1:]
+    if len(opts) % 2:
+        parser.error(f"overrides must be KEY VALUE pairs, got an odd list: {' '.join(opts)}")
+    try:
+        cfg.merge_from_list(overrides + opts)
+    except (KeyError, ValueError, AssertionError) as err:
+        parser.error(f"config override: {err}")
+    cfg.freeze()
+    return cfg, args
+
+
+def split_list(value: str) -> list[str]:
+    """A comma list from the config, whitespace stripped, empties dropped."""
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def dataset_triples(cfg: CfgNode) -> list[tuple[str, str, str]]:
+    """``(dataset, estimator, representation)`` for every listed dataset.
+
+    A single estimator or representation is shared by all datasets.
+
+    Raises:
+        ValueError: when the lists are empty or their lengths do not pair up.
+    """
+    names = split_list(cfg.DATASET_NAME)
+    estimators = split_list(cfg.ESTIMATOR)
+    reps = split_list(cfg.BODY_REPRESENTATION)
+    if not names:
+        raise ValueError("no dataset: pass --dataset_name (or set DATASET_NAME)")
+    for flag, values in (("--estimator", estimators), ("--body_representation", reps)):
+        if len(values) == 1:
+            values *= len(names)
+        if len(values) != len(names):
+            raise ValueError(
+                f"{flag} lists {len(values)} value(s) for {len(names)} dataset(s); "
+                "give one, or one per dataset"
+            )
+    return list(zip(names, estimators, reps))

@@ -1,0 +1,249 @@
+"""Scoring SmoothNet and the classical filters on a test set.
+
+Every sequence is smoothed whole (sliding windows, overlaps averaged, no
+frame dropped), filters run on the same model-space input, and everything is
+mapped back to metric space (pixels for 2D, millimetres for 3D) before
+scoring. Per-frame metrics of all sequences are pooled (frame-weighted), as
+in the original; JHMDB's PCK is averaged per sequence and joint, as there.
+
+Keys follow the original: ``input_X, smoothnet_X, improvement_X,
+[filter_X]`` for X in mpjpe, pampjpe, accel (or pck_005/01/02), then
+``smoothnet_inference_time`` (microseconds per frame, honestly measured) and
+the top-1 % worst-frame figures. With several filters (``--tradition all``)
+the filter keys are named after each filter (``savgol_mpjpe`` ...).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from yacs.config import CfgNode
+
+from lib.core.inference import smooth_sequence
+from lib.dataset.base import PoseSequence, SequenceSet
+from lib.models.filters import FILTERS, apply_filter
+from lib.utils.metrics import (
+    accel_error,
+    bbox_body_size,
+    mpjpe,
+    pa_mpjpe,
+    pck,
+    pooled_mean,
+    root_relative,
+    worst_frames,
+)
+
+PCK_THRESHOLDS = {"005": 0.05, "01": 0.1, "02": 0.2}
+
+
+def resolve_filters(tradition: str) -> list[str]:
+    """Filter names from ``EVALUATE.TRADITION`` (``""``, one name, a comma list or ``all``)."""
+    names = [t.strip().lower() for t in str(tradition).split(",") if t.strip()]
+    if names == ["all"]:
+        return list(FILTERS)
+    unknown = [n for n in names if n not in FILTERS]
+    if unknown:
+        raise ValueError(
+            f"--tradition: unknown filter {unknown[0]!r}; choose from {', '.join(FILTERS)} or all"
+        )
+    return names
+
+
+def filter_kwargs(name: str, cfg: CfgNode) -> dict[str, float]:
+    """Config-driven parameters of filter ``name``."""
+    e = cfg.EVALUATE
+    return {
+        "savgol": {
+            "window_size": e.TRADITION_SAVGOL.WINDOW_SIZE,
+            "polyorder": e.TRADITION_SAVGOL.POLYORDER,
+        },
+        "gaus1d": {
+            "window_size": e.TRADITION_GAUS1D.WINDOW_SIZE,
+            "sigma": e.TRADITION_GAUS1D.SIGMA,
+        },
+        "gaussian": {"sigma": e.TRADITION_GAUSSIAN.SIGMA},
+        "oneeuro": {"min_cutoff": e.TRADITION_ONEEURO.MIN_CUTOFF, "beta": e.TRADITION_ONEEURO.BETA},
+    }[name]
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def root_indices(cfg: CfgNode, dataset: SequenceSet) -> list[int]:
+    """Root joints of a 3D set from ``DATASET.ROOT_<D>_<E>_3D``."""
+    key = f"ROOT_{dataset.name.upper()}_{dataset.estimator.upper()}_3D"
+    if key not in cfg.DATASET:
+        return list(dataset.layout.root)
+    return list(cfg.DATASET[key])
+
+
+class _Pool:
+    """Per-frame metric arrays of every sequence, keyed by method and metric."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[np.ndarray]] = defaultdict(list)
+
+    def add(self, key: str, values: np.ndarray) -> None:
+        self.values[key].append(values)
+
+    def all(self, key: str) -> np.ndarray:
+        return np.concatenate(self.values[key])
+
+    def mean(self, key: str) -> float:
+        return pooled_mean(self.values[key])
+
+
+@torch.no_grad()
+def evaluate_set(
+    model: torch.nn.Module,
+    window_size: int,
+    dataset: SequenceSet,
+    cfg: CfgNode,
+    filters: Sequence[str] = (),
+) -> dict[str, float]:
+    """Score the model (and filters) on every sequence of a test set.
+
+    Args:
+        model: SmoothNet on its device; put in eval mode here.
+        window_size: its window W.
+        dataset: the test sequences.
+        cfg: config (``EVALUATE.*``, ``DATASET.ROOT_*``).
+        filters: names of classical filters to score alongside.
+
+    Returns:
+        Metric name -> value, in the original's key order.
+    """
+    if dataset.representation == "smpl":
+        raise NotImplementedError(
+            "evaluating the smpl representation needs the SMPL body model path, "
+            "which this version does not implement yet; 2D and 3D are supported"
+        )
+    model.eval()
+    device = next(model.parameters()).device
+    methods = ["input", "smoothnet", *filters]
+    pool = _Pool()
+    pck_rows: dict[str, list[np.ndarray]] = defaultdict(list)
+    seconds: dict[str, float] = defaultdict(float)
+    frames = 0
+    for seq in dataset.sequences:
+        outputs = {"input": seq.detected}
+        x = torch.from_numpy(seq.detected).to(device)
+        _synchronize(device)
+        start = time.perf_counter()
+        smoothed = smooth_sequence(
+            model,
+            x,
+            window_size,
+            stride=cfg.EVALUATE.SLIDE_WINDOW_STEP_SIZE,
+            pad_mode=cfg.EVALUATE.PAD_MODE,
+            chunk_rows=cfg.EVALUATE.CHUNK_ROWS,
+        )
+        _synchronize(device)
+        seconds["smoothnet"] += time.perf_counter() - start
+        outputs["smoothnet"] = smoothed.cpu().numpy()
+        shaped = seq.detected.reshape(seq.num_frames, -1, len(seq.center))
+        for name in filters:
+            start = time.perf_counter()
+            outputs[name] = apply_filter(name, shaped, **filter_kwargs(name, cfg))
+            seconds[name] += time.perf_counter() - start
+        frames += seq.num_frames
+        _score_sequence(seq, outputs, dataset, cfg, pool, pck_rows)
+    if dataset.spec.pck and dataset.representation == "2D":
+        return _pck_report(pck_rows, methods, seconds, frames)
+    return _report(pool, methods, seconds, frames, dataset.representation)
+
+
+def _score_sequence(
+    seq: PoseSequence,
+    outputs: dict[str, np.ndarray],
+    dataset: SequenceSet,
+    cfg: CfgNode,
+    pool: _Pool,
+    pck_rows: dict[str, list[np.ndarray]],
+) -> None:
+    gt = seq.to_metric(seq.groundtruth)
+    metric = {
+        name: seq.to_metric(np.asarray(out).reshape(seq.num_frames, -1))
+        for name, out in outputs.items()
+    }
+    if dataset.representation == "3D":
+        scale = 1000.0  # metres -> millimetres
+        if cfg.EVALUATE.ROOT_RELATIVE:
+            root = root_indices(cfg, dataset)
+            gt = root_relative(gt, root)
+            metric = {name: root_relative(v, root) for name, v in metric.items()}
+        gt = gt * scale
+        metric = {name: v * scale for name, v in metric.items()}
+    if dataset.spec.pck and dataset.representation == "2D":
+        body = bbox_body_size(seq.bbox) if seq.bbox is not None else None
+        if body is None:
+            raise ValueError(f"{dataset.gt_path}: sequence {seq.name} has no 'bbox' for PCK")
+        for name, pred in metric.items():
+            for label, threshold in PCK_THRESHOLDS.items():
+                hits = pck(pred, gt, body, threshold)
+                pck_rows[f"{name}_pck_{label}"].append(np.nanmean(hits, axis=0))
+        return
+    zero_pad = cfg.EVALUATE.ACCEL_ZERO_PAD
+    for name, pred in metric.items():
+        pool.add(f"{name}_mpjpe", mpjpe(pred, gt))
+        pool.add(f"{name}_pampjpe", pa_mpjpe(pred, gt))
+        pool.add(f"{name}_accel", accel_error(pred, gt, zero_pad=zero_pad))
+
+
+def _filter_prefix(name: str, filters: list[str]) -> str:
+    return "filter" if len(filters) == 1 else name
+
+
+def _report(
+    pool: _Pool, methods: list[str], seconds: dict[str, float], frames: int, representation: str
+) -> dict[str, float]:
+    filters = methods[2:]
+    out: dict[str, float] = {}
+    for metric in ("mpjpe", "pampjpe", "accel"):
+        out[f"input_{metric}"] = pool.mean(f"input_{metric}")
+        out[f"smoothnet_{metric}"] = pool.mean(f"smoothnet_{metric}")
+        out[f"improvement_{metric}"] = out[f"smoothnet_{metric}"] - out[f"input_{metric}"]
+        for name in filters:
+            out[f"{_filter_prefix(name, filters)}_{metric}"] = pool.mean(f"{name}_{metric}")
+    _add_times(out, seconds, frames, filters)
+    worst = worst_frames(pool.all("input_mpjpe"))
+    for name in ("input", "smoothnet"):
+        out[f"{name}_mpjpe_top1"] = pooled_mean(pool.all(f"{name}_mpjpe")[worst])
+    for name in ("input", "smoothnet"):
+        out[f"{name}_accel_top1"] = pooled_mean(pool.all(f"{name}_accel")[worst])
+    return out
+
+
+def _pck_report(
+    rows: dict[str, list[np.ndarray]], methods: list[str], seconds: dict[str, float], frames: int
+) -> dict[str, float]:
+    filters = methods[2:]
+    out: dict[str, float] = {}
+    for label in PCK_THRESHOLDS:
+        mean = {name: pooled_mean(rows[f"{name}_pck_{label}"]) for name in methods}
+        out[f"input_pck_{label}"] = mean["input"]
+        out[f"smoothnet_pck_{label}"] = mean["smoothnet"]
+        out[f"improvement_pck_{label}"] = mean["smoothnet"] - mean["input"]
+        for name in filters:
+            out[f"{_filter_prefix(name, filters)}_pck_{label}"] = mean[name]
+    _add_times(out, seconds, frames, filters)
+    return out
+
+
+def _add_times(
+    out: dict[str, float], seconds: dict[str, float], frames: int, filters: list[str]
+) -> None:
+    out["smoothnet_inference_time"] = 1e6 * seconds["smoothnet"] / frames
+    for name in filters:
+        out[f"{_filter_prefix(name, filters)}_inference_time"] = 1e6 * seconds[name] / frames
+
+
+def is_higher_better(metric: str) -> bool:
+    """PCK improves upwards; every error metric downwards."""
+    return "pck" in metric

@@ -1,0 +1,110 @@
+"""What every command shares: run directories, logging, seeding, devices, models."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+from yacs.config import CfgNode
+
+from lib.dataset.base import SequenceSet
+from lib.models.checkpoint import ModelSpec, UsageInfo
+from lib.utils.io import write_text_atomic
+
+logger = logging.getLogger("smoothnet")
+
+
+def prepare_run_dir(cfg: CfgNode) -> Path:
+    """Create ``OUTPUT_DIR/<dd-mm-YYYY_HH-MM-SS>_<EXP_NAME>`` (suffix 0, 1, ... if taken)."""
+    parent = Path(cfg.OUTPUT_DIR)
+    parent.mkdir(parents=True, exist_ok=True)
+    base = f"{datetime.now():%d-%m-%Y_%H-%M-%S}_{cfg.EXP_NAME}"
+    candidate, suffix = parent / base, 0
+    while True:
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            candidate = parent / f"{base}{suffix}"
+            suffix += 1
+
+
+def save_config(cfg: CfgNode, run_dir: Path) -> None:
+    """Dump ``config.yaml`` (plain YAML, reloadable with ``--cfg``)."""
+    write_text_atomic(run_dir / "config.yaml", cfg.dump())
+
+
+def setup_logging(log_file: Path | None = None, verbose: bool = True) -> None:
+    """Log to the console and, if given, to ``log_file`` (appending)."""
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
+    console = logging.StreamHandler(sys.stdout)
+    console.setFormatter(fmt)
+    root.addHandler(console)
+    if log_file is not None:
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (no-op when ``seed < 0``)."""
+    if seed < 0:
+        return
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    """The ``DEVICE`` config value as a device, with one clear line if unusable."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise SystemExit(f"DEVICE {name!r} is not a device name (try cpu or cuda)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"DEVICE {name!r} requested but CUDA is not available; pass DEVICE cpu")
+    return device
+
+
+def model_spec(cfg: CfgNode) -> ModelSpec:
+    """The architecture described by ``MODEL.*``."""
+    return ModelSpec(
+        window_size=cfg.MODEL.SLIDE_WINDOW_SIZE,
+        model_type=cfg.MODEL.TYPE,
+        hidden_size=cfg.MODEL.HIDDEN_SIZE,
+        res_hidden_size=cfg.MODEL.RES_HIDDEN_SIZE,
+        num_blocks=cfg.MODEL.NUM_BLOCK,
+        dropout=cfg.MODEL.DROPOUT,
+    )
+
+
+def usage_info(datasets: list[SequenceSet]) -> UsageInfo:
+    """How the training data was prepared, recorded in checkpoints."""
+    first = datasets[0]
+    seq = first.sequences[0]
+    norm = first.spec.normalization_2d if first.representation == "2D" else None
+    if norm is None:
+        normalization = {"type": "none"}
+    elif norm.kind == "fixed":
+        normalization = {"type": "fixed", "center": norm.center, "scale": norm.scale}
+    else:
+        normalization = {"type": "image_shape"}
+    return UsageInfo(
+        body_representation=first.representation,
+        num_joints=seq.detected.shape[1] // first.coords,
+        coords_per_joint=first.coords,
+        normalization=normalization,
+        fps=first.spec.fps,
+        dataset=",".join(d.name for d in datasets),
+        estimator=",".join(d.estimator for d in datasets),
+    )

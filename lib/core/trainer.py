@@ -1,0 +1,325 @@
+"""The training loop: round-robin over datasets, validation, checkpoints, resume.
+
+One optimizer step per batch of each dataset in turn (as the original); an
+epoch lasts as many rounds as the smallest dataset has batches. After every
+epoch: validation on the test sets (if ``TRAIN.VALIDATE``), a line in
+``metrics.jsonl``, ``checkpoint_last.pth.tar`` and, when the validation
+metric improved, ``checkpoint_best.pth.tar``; then the learning rate decays.
+
+Under ``torchrun`` the model is wrapped in DistributedDataParallel, each
+process takes a disjoint share of the epoch's windows and ``TRAIN.BATCH_SIZE``
+is the global batch; only rank 0 validates and writes files.
+
+A NaN loss stops training with a message (the last good checkpoint stays);
+Ctrl-C saves a resumable ``checkpoint_last.pth.tar``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from tqdm import tqdm
+from yacs.config import CfgNode
+
+from lib.core.evaluate import evaluate_set, is_higher_better, resolve_filters
+from lib.core.loss import SmoothNetLoss
+from lib.dataset.base import SequenceSet
+from lib.dataset.training import TrainingWindows, epoch_indices
+from lib.models.checkpoint import ModelSpec, UsageInfo, load_checkpoint, save_checkpoint
+
+logger = logging.getLogger("smoothnet")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class TrainState:
+    """Where training stands (saved in checkpoints)."""
+
+    next_epoch: int = 0
+    best_metric: float | None = None
+    best_epoch: int | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def make_optimizer(model: nn.Module, cfg: CfgNode) -> tuple[torch.optim.Optimizer, Any]:
+    """Adam (amsgrad) and a per-epoch exponential learning-rate decay."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.TRAIN.LR, amsgrad=True)
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=cfg.TRAIN.LRDECAY)
+    return optimizer, scheduler
+
+
+def train_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: nn.Module,
+    pred: torch.Tensor,
+    gt: torch.Tensor,
+) -> torch.Tensor:
+    """One optimizer step on a batch of ``(B, W, C)`` windows; returns the loss."""
+    optimizer.zero_grad(set_to_none=True)
+    output = model(pred.transpose(1, 2)).transpose(1, 2)
+    loss = loss_fn(output, gt)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+class Trainer:
+    """Trains one model on one or more datasets.
+
+    Args:
+        cfg: the frozen run config.
+        spec: the model's architecture.
+        info: usage information stored in checkpoints.
+        model: the model on ``device`` (DDP-wrapped when distributed).
+        train_sets: training windows, one per dataset.
+        test_sets: test sequences for validation (may be empty).
+        run_dir: where files go (only rank 0 writes).
+        device: the training device.
+        rank: this process's rank.
+        world_size: number of processes.
+    """
+
+    def __init__(
+        self,
+        cfg: CfgNode,
+        spec: ModelSpec,
+        info: UsageInfo,
+        model: nn.Module,
+        train_sets: list[TrainingWindows],
+        test_sets: list[SequenceSet],
+        run_dir: Path,
+        device: torch.device,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
+        self.cfg, self.spec, self.info = cfg, spec, info
+        self.model, self.device = model, device
+        self.train_sets, self.test_sets = train_sets, test_sets
+        self.run_dir, self.rank, self.world_size = run_dir, rank, world_size
+        self.optimizer, self.scheduler = make_optimizer(model, cfg)
+        self.loss_fn = SmoothNetLoss(cfg.LOSS.W_ACCEL, cfg.LOSS.W_POS)
+        self.state = TrainState()
+        self.filters = resolve_filters(cfg.EVALUATE.TRADITION)
+        self.writer = None
+        if rank == 0:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(log_dir=str(run_dir))
+        self.global_step = 0
+
+    @property
+    def module(self) -> nn.Module:
+        return getattr(self.model, "module", self.model)
+
+    # -- checkpoints ---------------------------------------------------------
+
+    def save(self, name: str, epoch: int, performance: Any = None, **extra: Any) -> None:
+        if self.rank != 0:
+            return
+        save_checkpoint(
+            self.run_dir / name,
+            self.module,
+            self.spec,
+            self.info,
+            epoch=epoch,
+            config=self.cfg,
+            performance=performance,
+            optimizer=self.optimizer.state_dict(),
+            scheduler=self.scheduler.state_dict(),
+            best_metric=self.state.best_metric,
+            best_epoch=self.state.best_epoch,
+            rng_state=torch.get_rng_state(),
+            **extra,
+        )
+
+    def resume(self, path: str | Path) -> None:
+        """Continue from a checkpoint: weights, optimizer, LR schedule, RNG, epoch."""
+        loaded = load_checkpoint(path)
+        if loaded.spec != self.spec:
+            raise SystemExit(
+                f"--resume {path}: its model {loaded.spec} differs from the config's {self.spec}"
+            )
+        self.module.load_state_dict(loaded.model.state_dict())
+        if loaded.optimizer:
+            self.optimizer.load_state_dict(loaded.optimizer)
+        if "scheduler" in loaded.extra:
+            self.scheduler.load_state_dict(loaded.extra["scheduler"])
+        if "rng_state" in loaded.extra:
+            torch.set_rng_state(loaded.extra["rng_state"])
+        self.state.next_epoch = (loaded.epoch if loaded.epoch is not None else -1) + 1
+        self.state.best_metric = loaded.extra.get("best_metric")
+        self.state.best_epoch = loaded.extra.get("best_epoch")
+        logger.info("resumed from %s at epoch %d", path, self.state.next_epoch + 1)
+
+    # -- one epoch -----------------------------------------------------------
+
+    def _batches(self, epoch: int) -> list[list[np.ndarray]]:
+        """Per dataset, this process's index batches for the epoch."""
+        local_batch = max(1, self.cfg.TRAIN.BATCH_SIZE // self.world_size)
+        batches = []
+        for d, windows in enumerate(self.train_sets):
+            order = epoch_indices(
+                len(windows),
+                epoch,
+                self.cfg.SEED_VALUE + d,
+                self.cfg.TRAIN.WINDOWS_PER_EPOCH,
+                self.rank,
+                self.world_size,
+            )
+            batches.append(np.array_split(order, max(1, math.ceil(len(order) / local_batch))))
+        return batches
+
+    def train_epoch(self, epoch: int) -> float:
+        """Train one epoch; returns the mean loss over all steps (all processes)."""
+        self.model.train()
+        batches = self._batches(epoch)
+        rounds = min(len(b) for b in batches)
+        total = torch.zeros(2, dtype=torch.float64, device=self.device)
+        bar = tqdm(
+            range(rounds),
+            desc=f"epoch {epoch + 1}/{self.cfg.TRAIN.EPOCH}",
+            disable=self.rank != 0,
+            leave=False,
+            dynamic_ncols=True,
+        )
+        for r in bar:
+            for windows, dataset_batches in zip(self.train_sets, batches):
+                pred, gt = windows.batch(dataset_batches[r])
+                loss = train_step(
+                    self.model,
+                    self.optimizer,
+                    self.loss_fn,
+                    pred.to(self.device, non_blocking=True),
+                    gt.to(self.device, non_blocking=True),
+                )
+                self._check_finite(loss, epoch)
+                total += torch.stack(
+                    [loss.double(), torch.ones((), dtype=torch.float64, device=self.device)]
+                )
+                self.global_step += 1
+                if self.writer is not None and self.global_step % 10 == 0:
+                    self.writer.add_scalar("train/loss", loss.item(), self.global_step)
+            bar.set_postfix(loss=f"{(total[0] / total[1]).item():.5f}")
+        if self.world_size > 1:
+            dist.all_reduce(total)
+        return (total[0] / total[1]).item()
+
+    def _check_finite(self, loss: torch.Tensor, epoch: int) -> None:
+        bad = (~torch.isfinite(loss)).float()
+        if self.world_size > 1:
+            dist.all_reduce(bad, op=dist.ReduceOp.MAX)
+        if bad.item() > 0:
+            raise TrainingDiverged(
+                f"NaN/inf loss at epoch {epoch + 1}, step {self.global_step}; stopping "
+                f"(checkpoint_last.pth.tar holds the last good epoch)"
+            )
+
+    # -- validation ----------------------------------------------------------
+
+    def validate(self, epoch: int) -> dict[str, dict[str, float]]:
+        """Metrics of every test set (rank 0 only)."""
+        results = {}
+        for test in self.test_sets:
+            results[test.label] = evaluate_set(
+                self.module, self.spec.window_size, test, self.cfg, self.filters
+            )
+            if self.writer is not None:
+                for key, value in results[test.label].items():
+                    self.writer.add_scalar(f"val/{test.label}/{key}", value, epoch + 1)
+        return results
+
+    def _selection_value(self, results: dict[str, dict[str, float]]) -> float | None:
+        """``TRAIN.BEST_METRIC`` averaged over the datasets reporting it, as a cost."""
+        key = self.cfg.TRAIN.BEST_METRIC
+        values = [m[key] for m in results.values() if key in m and np.isfinite(m[key])]
+        if not values:
+            return None
+        mean = float(np.mean(values))
+        return -mean if is_higher_better(key) else mean
+
+    # -- the loop ------------------------------------------------------------
+
+    def fit(self) -> TrainState:
+        """Train from ``state.next_epoch`` to ``TRAIN.EPOCH``."""
+        for epoch in range(self.state.next_epoch, self.cfg.TRAIN.EPOCH):
+            start = time.perf_counter()
+            lr = self.optimizer.param_groups[0]["lr"]
+            try:
+                loss = self.train_epoch(epoch)
+            except KeyboardInterrupt:
+                if self.rank == 0:
+                    self.save("checkpoint_last.pth.tar", epoch - 1, interrupted=True)
+                    logger.warning(
+                        "interrupted in epoch %d: saved %s (resume with --resume)",
+                        epoch + 1,
+                        self.run_dir / "checkpoint_last.pth.tar",
+                    )
+                raise
+            results: dict[str, dict[str, float]] = {}
+            improved = False
+            if self.rank == 0 and self.cfg.TRAIN.VALIDATE and self.test_sets:
+                results = self.validate(epoch)
+                value = self._selection_value(results)
+                if value is not None and (
+                    self.state.best_metric is None or value < self.state.best_metric
+                ):
+                    self.state.best_metric, self.state.best_epoch = value, epoch
+                    improved = True
+            self.scheduler.step()
+            seconds = time.perf_counter() - start
+            record = {
+                "epoch": epoch,
+                "lr": lr,
+                "train_loss": loss,
+                "seconds": seconds,
+                "validation": results,
+            }
+            self.state.history.append(record)
+            self.state.next_epoch = epoch + 1
+            if self.rank == 0:
+                self._log_epoch(record, improved)
+                self.save("checkpoint_last.pth.tar", epoch, results or None)
+                if improved:
+                    self.save("checkpoint_best.pth.tar", epoch, results)
+            if self.world_size > 1:
+                dist.barrier()
+        if self.writer is not None:
+            self.writer.close()
+        return self.state
+
+    def _log_epoch(self, record: dict[str, Any], improved: bool) -> None:
+        with (self.run_dir / "metrics.jsonl").open("a") as f:
+            f.write(json.dumps(record) + "\n")
+        if self.writer is not None:
+            self.writer.add_scalar("train/epoch_loss", record["train_loss"], record["epoch"] + 1)
+            self.writer.add_scalar("train/lr", record["lr"], record["epoch"] + 1)
+        parts = [
+            f"epoch {record['epoch'] + 1}/{self.cfg.TRAIN.EPOCH}",
+            f"loss {record['train_loss']:.5f}",
+            f"lr {record['lr']:.3g}",
+            f"{record['seconds']:.1f}s",
+        ]
+        for label, metrics in record["validation"].items():
+            shown = ", ".join(
+                f"{k} {v:.3f}"
+                for k, v in metrics.items()
+                if k.startswith(("smoothnet_", "input_")) and not k.endswith(("_top1", "_time"))
+            )
+            parts.append(f"{label}: {shown}")
+        if improved:
+            parts.append("(best)")
+        logger.info(" | ".join(parts))

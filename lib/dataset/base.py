@@ -1,0 +1,331 @@
+"""Reading the original npz layout, and slicing sequences into windows.
+
+Files (``R`` = ``2D``, ``3D`` or ``smpl``, ``P`` = ``train`` or ``test``)::
+
+    <BASE_DIR>/<dataset>_<estimator>_<R>/groundtruth/<dataset>_gt_<R>_<P>.npz
+    <BASE_DIR>/<dataset>_<estimator>_<R>/detected/<dataset>_<estimator>_<R>_<P>.npz
+
+Every key holds one entry per sequence: ``imgname`` (per-frame names),
+``joints_2d``/``joints_3d`` (``keypoints_2d``/``keypoints_3d`` accepted) as
+``(L, K*C)``, ``pose``/``shape`` for SMPL, ``imgshape`` and ``bbox`` for JHMDB.
+
+Everything dataset-specific comes from :mod:`lib.dataset.specs`. Bad data
+raises :class:`DataError` with one line naming the file, key, sequence and
+frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lib.dataset.specs import DatasetSpec, JointLayout, lookup
+
+logger = logging.getLogger(__name__)
+
+_POSITION_KEYS = {"2D": ("joints_2d", "keypoints_2d"), "3D": ("joints_3d", "keypoints_3d")}
+
+
+class DataError(ValueError):
+    """Missing or malformed data; the message is one line naming the culprit."""
+
+
+@dataclass
+class PoseSequence:
+    """One sequence in model space.
+
+    Attributes:
+        name: a readable identifier (from ``imgname``).
+        detected: ``(L, C)`` float32 estimator output, normalised.
+        groundtruth: ``(L, C)`` float32 ground truth, normalised.
+        center: ``(c,)`` per-coordinate offset of the normalisation.
+        scale: ``(c,)`` per-coordinate scale: ``metric = model * scale + center``.
+        bbox: ``(L, 4)`` ground-truth boxes ``[x1, y1, x2, y2]`` (JHMDB) or None.
+        image_shape: ``(height, width)`` (JHMDB) or None.
+        detected_betas: ``(L, 10)`` SMPL shape of the estimator, or None.
+        groundtruth_betas: ``(L, 10)`` SMPL shape of the ground truth, or None.
+    """
+
+    name: str
+    detected: np.ndarray
+    groundtruth: np.ndarray
+    center: np.ndarray
+    scale: np.ndarray
+    bbox: np.ndarray | None = None
+    image_shape: tuple[float, float] | None = None
+    detected_betas: np.ndarray | None = None
+    groundtruth_betas: np.ndarray | None = None
+
+    @property
+    def num_frames(self) -> int:
+        return self.detected.shape[0]
+
+    def to_metric(self, x: np.ndarray) -> np.ndarray:
+        """Model-space ``(T, C)`` -> metric-space ``(T, K, c)`` (pixels, metres, 6D)."""
+        c = len(self.center)
+        return x.reshape(x.shape[0], -1, c) * self.scale + self.center
+
+
+def npz_paths(
+    base_dir: str | Path, name: str, estimator: str, rep: str, phase: str
+) -> tuple[Path, Path]:
+    """``(groundtruth, detected)`` file paths of the original layout."""
+    folder = Path(base_dir) / f"{name}_{estimator}_{rep}"
+    return (
+        folder / "groundtruth" / f"{name}_gt_{rep}_{phase}.npz",
+        folder / "detected" / f"{name}_{estimator}_{rep}_{phase}.npz",
+    )
+
+
+def _open(path: Path, what: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise DataError(f"{what} file not found: {path}")
+    try:
+        with np.load(path, allow_pickle=True) as data:
+            return {k: data[k] for k in data.files}
+    except Exception as err:
+        raise DataError(f"cannot read {what} file {path}: {err}") from None
+
+
+def _key(data: dict[str, Any], path: Path, *names: str) -> Any:
+    for name in names:
+        if name in data:
+            return data[name]
+    wanted = " or ".join(repr(n) for n in names)
+    raise DataError(f"{path}: missing key {wanted}; keys present: {', '.join(sorted(data))}")
+
+
+def _sequence_name(imgnames: Any, index: int) -> str:
+    try:
+        first = str(np.asarray(imgnames[index]).ravel()[0])
+    except (IndexError, TypeError):
+        return f"#{index}"
+    return f"#{index} {first.rsplit('/', 1)[0]}"
+
+
+def _float_frames(value: Any, path: Path, key: str, index: int, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{path}: key {key!r} sequence {name} is not numeric") from None
+    if array.ndim == 1:
+        array = array[:, None]
+    array = array.reshape(array.shape[0], -1)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        frame = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise DataError(f"{path}: non-finite value in key {key!r}, sequence {name}, frame {frame}")
+    return array
+
+
+class SequenceSet:
+    """All sequences of one (dataset, estimator, representation, phase).
+
+    Args:
+        base_dir: root of the npz files (``DATASET.BASE_DIR``).
+        name: dataset name.
+        estimator: estimator name.
+        representation: ``"2D"``, ``"3D"`` or ``"smpl"``.
+        phase: ``"train"`` or ``"test"``.
+        use_6d_smpl: feed SMPL poses as 6D rotations (True) or axis-angle.
+
+    Attributes:
+        spec: the dataset's facts.
+        layout: the joint layout of the (remapped) data.
+        sequences: the loaded sequences.
+        coords: values per joint as fed to the model (2, 3, 6 or 3 for SMPL axis-angle).
+    """
+
+    def __init__(
+        self,
+        base_dir: str | Path,
+        name: str,
+        estimator: str,
+        representation: str,
+        phase: str,
+        use_6d_smpl: bool = True,
+    ) -> None:
+        try:
+            self.spec: DatasetSpec = lookup(name, estimator, representation, phase)
+        except ValueError as err:
+            raise DataError(str(err)) from None
+        self.name, self.estimator, self.representation, self.phase = (
+            name,
+            estimator,
+            representation,
+            phase,
+        )
+        self.layout: JointLayout = self.spec.layout(estimator, representation)
+        self.gt_path, self.det_path = npz_paths(base_dir, name, estimator, representation, phase)
+        self.use_6d_smpl = use_6d_smpl
+        self.coords = {"2D": 2, "3D": 3}.get(representation, 6 if use_6d_smpl else 3)
+        self.sequences: list[PoseSequence] = self._load()
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}_{self.estimator}_{self.representation}"
+
+    @property
+    def channels(self) -> int:
+        return self.sequences[0].detected.shape[1]
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def _load(self) -> list[PoseSequence]:
+        gt = _open(self.gt_path, "ground-truth")
+        det = _open(self.det_path, "detected")
+        gt_names = _key(gt, self.gt_path, "imgname")
+        det_names = _key(det, self.det_path, "imgname")
+        if len(gt_names) != len(det_names):
+            raise DataError(
+                f"{self.det_path}: {len(det_names)} sequences but the ground truth "
+                f"{self.gt_path} has {len(gt_names)}"
+            )
+        if len(gt_names) == 0:
+            raise DataError(f"{self.gt_path}: no sequences")
+        if self.representation == "smpl":
+            keys = ("pose",)
+        else:
+            keys = _POSITION_KEYS[self.representation]
+        gt_values = _key(gt, self.gt_path, *keys)
+        det_values = _key(det, self.det_path, *keys)
+        key = next(k for k in keys if k in gt)
+        extras = self._extras(gt, det, len(gt_names))
+        sequences = []
+        for i in range(len(gt_names)):
+            seq_name = _sequence_name(gt_names, i)
+            g = _float_frames(gt_values[i], self.gt_path, key, i, seq_name)
+            d = _float_frames(det_values[i], self.det_path, key, i, seq_name)
+            for path, array, names in ((self.gt_path, g, gt_names), (self.det_path, d, det_names)):
+                if len(names[i]) != array.shape[0]:
+                    raise DataError(
+                        f"{path}: sequence {seq_name} has {len(names[i])} image names "
+                        f"but {array.shape[0]} frames of {key!r}"
+                    )
+            if g.shape[0] != d.shape[0]:
+                raise DataError(
+                    f"{self.det_path}: sequence {seq_name} has {d.shape[0]} detected frames "
+                    f"but {g.shape[0]} ground-truth frames"
+                )
+            if g.shape[0] == 0:
+                raise DataError(f"{self.gt_path}: sequence {seq_name} has no frames")
+            sequences.append(self._prepare(seq_name, g, d, {k: v[i] for k, v in extras.items()}))
+        self._check_layout(sequences[0])
+        logger.info(
+            "%s %s: %d sequences, %d frames",
+            self.label,
+            self.phase,
+            len(sequences),
+            sum(s.num_frames for s in sequences),
+        )
+        return sequences
+
+    def _extras(self, gt: dict[str, Any], det: dict[str, Any], count: int) -> dict[str, Any]:
+        extras: dict[str, Any] = {}
+        norm = self.spec.normalization_2d
+        if self.representation == "2D" and norm is not None and norm.kind == "image_shape":
+            extras["imgshape"] = _key(gt, self.gt_path, "imgshape")
+        if self.spec.pck and self.representation == "2D":
+            extras["bbox"] = _key(gt, self.gt_path, "bbox")
+        if self.representation == "smpl":
+            if "shape" in det:
+                extras["det_betas"] = det["shape"]
+            if "shape" in gt:
+                extras["gt_betas"] = gt["shape"]
+        for key, values in extras.items():
+            if len(values) != count:
+                raise DataError(f"key {key!r} has {len(values)} entries for {count} sequences")
+        return extras
+
+    def _prepare(
+        self, name: str, gt: np.ndarray, det: np.ndarray, extras: dict[str, Any]
+    ) -> PoseSequence:
+        """Remap joints, convert SMPL rotations and normalise one sequence."""
+        c = 3 if self.representation in ("3D", "smpl") else 2
+        for path, array in ((self.gt_path, gt), (self.det_path, det)):
+            if array.shape[1] % c:
+                raise DataError(
+                    f"{path}: sequence {name} has {array.shape[1]} values per frame, "
+                    f"not a multiple of {c}"
+                )
+        remap = self.spec.remap.get(self.estimator) if self.representation == "3D" else None
+        if remap:
+            gt, det = (self._remap(a, remap, name) for a in (gt, det))
+        center, scale = np.zeros(c), np.ones(c)
+        image_shape = None
+        if self.representation == "2D":
+            norm = self.spec.normalization_2d
+            if norm is not None and norm.kind == "fixed":
+                center, scale = np.full(2, norm.center), np.full(2, norm.scale)
+            elif norm is not None and norm.kind == "image_shape":
+                height, width = (float(v) for v in np.asarray(extras["imgshape"]).ravel()[:2])
+                image_shape = (height, width)
+                scale = np.array([width, height])
+                center = scale / 2
+        if self.representation == "smpl":
+            gt, det = (self._smpl_pose(a, name) for a in (gt, det))
+            center, scale = np.zeros(self.coords), np.ones(self.coords)
+
+        def normalise(a: np.ndarray) -> np.ndarray:
+            k = a.shape[1] // len(center)
+            return ((a.reshape(-1, k, len(center)) - center) / scale).reshape(a.shape[0], -1)
+
+        bbox = extras.get("bbox")
+        return PoseSequence(
+            name=name,
+            detected=normalise(det).astype(np.float32),
+            groundtruth=normalise(gt).astype(np.float32),
+            center=center,
+            scale=scale,
+            bbox=None if bbox is None else np.asarray(bbox, dtype=np.float64).reshape(-1, 4),
+            image_shape=image_shape,
+            detected_betas=self._betas(extras.get("det_betas")),
+            groundtruth_betas=self._betas(extras.get("gt_betas")),
+        )
+
+    def _remap(self, array: np.ndarray, index: tuple[int, ...], name: str) -> np.ndarray:
+        joints = array.reshape(array.shape[0], -1, 3)
+        if joints.shape[1] <= max(index):
+            raise DataError(
+                f"sequence {name}: {joints.shape[1]} joints, but the {self.name}/{self.estimator} "
+                f"remap needs at least {max(index) + 1}"
+            )
+        return joints[:, list(index)].reshape(array.shape[0], -1)
+
+    def _smpl_pose(self, pose: np.ndarray, name: str) -> np.ndarray:
+        if pose.shape[1] != 72:
+            raise DataError(
+                f"sequence {name}: SMPL 'pose' must have 72 values per frame, got {pose.shape[1]}"
+            )
+        if not self.use_6d_smpl:
+            return pose
+        from lib.utils.rotations import axis_angle_to_rot6d
+
+        rot6d = axis_angle_to_rot6d(torch.from_numpy(pose.reshape(-1, 24, 3)))
+        return rot6d.reshape(pose.shape[0], -1).numpy()
+
+    @staticmethod
+    def _betas(value: Any) -> np.ndarray | None:
+        return (
+            None if value is None else np.asarray(value, dtype=np.float32).reshape(len(value), -1)
+        )
+
+    def _check_layout(self, sequence: PoseSequence) -> None:
+        if self.representation == "smpl":
+            return
+        joints = sequence.detected.shape[1] // self.coords
+        if joints != self.layout.num_joints:
+            logger.warning(
+                "%s: %d joints per frame, but the %s layout has %d; skeleton drawing and "
+                "root joints may not fit",
+                self.det_path,
+                joints,
+                self.layout.name,
+                self.layout.num_joints,
+            )

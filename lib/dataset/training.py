@@ -1,0 +1,130 @@
+"""Training windows: every valid window of every sequence, gathered in batches.
+
+All sequences of a set are stored back to back in one ``(F, C)`` array (a
+sequence shorter than W is padded to W frames), and a window is its first
+row. A batch of windows is one vectorised gather, so no DataLoader workers
+are needed.
+
+Sampling (``TRAIN.SAMPLING``):
+
+- ``"uniform"`` (default): each valid window (start 0 .. L-W of every
+  sequence, one padded window for a sequence shorter than W) once per epoch,
+  in a random order.
+- ``"original"``: the original's indexing, kept to reproduce its training:
+  the last window of every sequence but the last is never used and the last
+  sequence takes all the surplus indices (for aist/h36m/jhmdb the epoch
+  length is the total frame count); short sequences are zero-padded.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+import torch
+
+from lib.dataset.base import PoseSequence
+from lib.utils.windows import pad_sequence
+
+SAMPLING_MODES: tuple[str, ...] = ("uniform", "original")
+
+
+class TrainingWindows(torch.utils.data.Dataset):
+    """Windows of ``window_size`` frames over a list of sequences.
+
+    Args:
+        sequences: sequences in model space.
+        window_size: window length W.
+        sampling: ``"uniform"`` or ``"original"``.
+        epoch_is_frame_count: only for ``"original"``: the epoch length is the
+            total frame count (aist, h36m, jhmdb) rather than the number of
+            window starts (pw3d).
+
+    Items are ``{"pred": (W, C), "gt": (W, C)}`` float32 tensors;
+    :meth:`batch` gathers many at once.
+    """
+
+    def __init__(
+        self,
+        sequences: list[PoseSequence],
+        window_size: int,
+        sampling: str = "uniform",
+        epoch_is_frame_count: bool = True,
+    ) -> None:
+        if sampling not in SAMPLING_MODES:
+            raise ValueError(
+                f"TRAIN.SAMPLING must be one of {', '.join(SAMPLING_MODES)}, got {sampling!r}"
+            )
+        self.window_size = window_size
+        pad = "edge" if sampling == "uniform" else "zero"
+        detected, groundtruth, offsets = [], [], []
+        row = 0
+        for seq in sequences:
+            detected.append(pad_sequence(seq.detected, window_size, pad))
+            groundtruth.append(pad_sequence(seq.groundtruth, window_size, pad))
+            offsets.append(row)
+            row += len(detected[-1])
+        self.detected = torch.from_numpy(np.concatenate(detected))
+        self.groundtruth = torch.from_numpy(np.concatenate(groundtruth))
+        lengths = [len(d) for d in detected]
+        if sampling == "uniform":
+            firsts = [o + np.arange(n - window_size + 1) for o, n in zip(offsets, lengths)]
+            self.first_rows = np.concatenate(firsts).astype(np.int64)
+        else:
+            true_lengths = [s.num_frames for s in sequences]
+            self.first_rows = _original_first_rows(
+                true_lengths, offsets, window_size, epoch_is_frame_count
+            )
+        self._steps = torch.arange(window_size)
+
+    def __len__(self) -> int:
+        return len(self.first_rows)
+
+    def batch(self, indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(pred, gt)``, each ``(B, W, C)``, for window indices ``(B,)``."""
+        rows = torch.from_numpy(self.first_rows[np.asarray(indices)])[:, None] + self._steps
+        return self.detected[rows], self.groundtruth[rows]
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        pred, gt = self.batch(np.array([index]))
+        return {"pred": pred[0], "gt": gt[0]}
+
+
+def _original_first_rows(
+    lengths: list[int], offsets: list[int], window: int, epoch_is_frame_count: bool
+) -> np.ndarray:
+    """First row of every item of the original's training index."""
+    surplus = [max(n - window, 0) for n in lengths]
+    starts = np.concatenate([[0], np.cumsum(surplus)[:-1]]).tolist()
+    size = sum(lengths) if epoch_is_frame_count else sum(surplus)
+    rows = np.empty(size, dtype=np.int64)
+    for i in range(size):
+        s = bisect.bisect_right(starts, i) - 1
+        if lengths[s] >= window:
+            rows[i] = offsets[s] + (i - starts[s]) % (lengths[s] - window + 1)
+        else:
+            rows[i] = offsets[s]
+    return rows
+
+
+def epoch_indices(
+    num_items: int,
+    epoch: int,
+    seed: int,
+    per_epoch: int = 0,
+    rank: int = 0,
+    world_size: int = 1,
+) -> np.ndarray:
+    """This process's window indices for one epoch.
+
+    A permutation seeded by ``(seed, epoch)``, the same on every process, cut
+    to ``per_epoch`` windows when positive, trimmed to a multiple of
+    ``world_size`` (so every process takes the same number of steps) and
+    split between processes without overlap.
+    """
+    rng = np.random.default_rng([max(seed, 0), epoch])
+    order = rng.permutation(num_items)
+    if per_epoch > 0:
+        order = order[:per_epoch]
+    usable = len(order) - len(order) % world_size
+    return order[:usable][rank::world_size]

@@ -1,0 +1,160 @@
+"""Train SmoothNet on one or more datasets of the original npz layout.
+
+Examples::
+
+    python train_smoothnet.py --cfg configs/h36m_fcn_3D.yaml --dataset_name h36m \\
+        --estimator fcn --body_representation 3D --slide_window_size 32
+    python train_smoothnet.py --resume results/<run>/checkpoint_last.pth.tar \\
+        --cfg results/<run>/config.yaml
+    torchrun --nproc_per_node 2 train_smoothnet.py --cfg ...   # data-parallel
+
+Trailing ``KEY VALUE`` pairs override config keys (``TRAIN.EPOCH 5 DEVICE cpu``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from lib.core.config import dataset_triples, load_config
+from lib.core.evaluate import evaluate_set, resolve_filters
+from lib.core.run import (
+    model_spec,
+    prepare_run_dir,
+    resolve_device,
+    save_config,
+    seed_everything,
+    setup_logging,
+    usage_info,
+)
+from lib.core.trainer import Trainer, TrainingDiverged
+from lib.dataset.base import DataError, SequenceSet
+from lib.dataset.training import TrainingWindows
+from lib.utils.report import metrics_table
+
+logger = logging.getLogger("smoothnet")
+
+
+def _init_distributed(device_name: str) -> tuple[int, int, torch.device]:
+    """Rank, world size and device; starts the process group under torchrun."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    device = resolve_device(device_name)
+    if world_size == 1:
+        return 0, 1, device
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if device.type == "cuda":
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), world_size, device
+
+
+def _run_dir(resume: str, cfg, rank: int, world_size: int) -> Path:
+    """The resumed run's folder, or a new one (created by rank 0, shared with all)."""
+    if resume and (Path(resume).parent / "config.yaml").is_file():
+        return Path(resume).parent
+    holder = [str(prepare_run_dir(cfg)) if rank == 0 else ""]
+    if world_size > 1:
+        dist.broadcast_object_list(holder, src=0)
+    return Path(holder[0])
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg, _ = load_config("train", argv)
+    rank, world_size, device = _init_distributed(cfg.DEVICE)
+    try:
+        triples = dataset_triples(cfg)
+        resolve_filters(cfg.EVALUATE.TRADITION)
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
+    spec = model_spec(cfg)
+    run_dir = _run_dir(cfg.TRAIN.RESUME, cfg, rank, world_size)
+    setup_logging(run_dir / "train_log.txt" if rank == 0 else None, verbose=rank == 0)
+    cfg.defrost()
+    cfg.LOGDIR = str(run_dir)
+    cfg.freeze()
+    if rank == 0:
+        save_config(cfg, run_dir)
+    seed_everything(cfg.SEED_VALUE)
+    torch.backends.cudnn.benchmark = cfg.CUDNN.BENCHMARK
+    torch.backends.cudnn.deterministic = cfg.CUDNN.DETERMINISTIC
+    torch.backends.cudnn.enabled = cfg.CUDNN.ENABLED
+    logger.info("run directory: %s", run_dir)
+    logger.info("device: %s%s", device, f" x {world_size} processes" if world_size > 1 else "")
+    if device.type == "cuda":
+        logger.info("GPU: %s", torch.cuda.get_device_name(device))
+
+    try:
+        train_data = [
+            SequenceSet(cfg.DATASET.BASE_DIR, *t, "train", cfg.TRAIN.USE_6D_SMPL) for t in triples
+        ]
+        test_data = [
+            SequenceSet(cfg.DATASET.BASE_DIR, *t, "test", cfg.TRAIN.USE_6D_SMPL) for t in triples
+        ]
+    except DataError as err:
+        raise SystemExit(f"error: {err}") from None
+    windows = [
+        TrainingWindows(
+            d.sequences,
+            spec.window_size,
+            cfg.TRAIN.SAMPLING,
+            d.spec.original_epoch_is_frame_count,
+        )
+        for d in train_data
+    ]
+    for d, w in zip(train_data, windows):
+        logger.info("%s train: %d sequences, %d windows", d.label, len(d), len(w))
+
+    model = spec.build().to(device)
+    if world_size > 1:
+        model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    trainer = Trainer(
+        cfg,
+        spec,
+        usage_info(train_data),
+        model,
+        windows,
+        test_data,
+        run_dir,
+        device,
+        rank,
+        world_size,
+    )
+    if cfg.TRAIN.RESUME:
+        trainer.resume(cfg.TRAIN.RESUME)
+    try:
+        state = trainer.fit()
+    except TrainingDiverged as err:
+        logger.error("%s", err)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if world_size > 1 and dist.is_initialized():
+            dist.destroy_process_group()
+    if rank == 0:
+        if not cfg.TRAIN.VALIDATE:
+            filters = resolve_filters(cfg.EVALUATE.TRADITION)
+            for test in test_data:
+                metrics = evaluate_set(trainer.module, spec.window_size, test, cfg, filters)
+                logger.info("%s final evaluation\n%s", test.label, metrics_table(metrics))
+        if state.best_epoch is not None:
+            logger.info(
+                "best epoch %d (%s %.4f); checkpoints in %s",
+                state.best_epoch + 1,
+                cfg.TRAIN.BEST_METRIC,
+                abs(state.best_metric),
+                run_dir,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
