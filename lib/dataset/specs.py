@@ -195,14 +195,18 @@ DATASETS: dict[str, DatasetSpec] = {
     for spec in (
         DatasetSpec(
             "aist",
-            {"3D": _same("lsp14", "spin", "tcmr", "vibe"), "smpl": _same("smpl24", "spin", "tcmr", "vibe")},
+            {
+                "3D": _same("lsp14", "spin", "tcmr", "vibe"),
+                "smpl": _same("smpl24", "spin", "tcmr", "vibe"),
+            },
             fps=60.0,
         ),
         DatasetSpec(
             "h36m",
             {
                 "3D": {
-                    **_same("h36m17", "fcn", "rle", "videoposet27", "videoposet81", "videoposet243"),
+                    **_same("h36m17", "fcn", "rle", "videoposet27", "videoposet81"),
+                    "videoposet243": "h36m17",
                     **_same("lsp14", "tcmr", "vibe"),
                 },
                 "2D": {**_same("h36m16", "hourglass", "hrnet", "rle"), "cpn": "h36m17"},
