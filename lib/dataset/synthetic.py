@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from lib.dataset.base import npz_paths
 from lib.dataset.specs import lookup
@@ -31,7 +32,7 @@ def smooth_motion(
         amplitude = rng.uniform(0.02, 0.12, size=(1, num_joints, dims))
         motion += amplitude * np.sin(2 * np.pi * freq * t + phase)
     drift = np.cumsum(rng.normal(scale=0.002, size=(num_frames, 1, dims)), axis=0)
-    drift = np.apply_along_axis(lambda v: np.convolve(v, np.ones(25) / 25, mode="same"), 0, drift)
+    drift = uniform_filter1d(drift, 25, axis=0, mode="nearest")
     return rest + motion + drift
 
 
