@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         if world_size > 1 and dist.is_initialized():
+            dist.barrier()
             dist.destroy_process_group()
     if rank == 0:
         if not cfg.TRAIN.VALIDATE:

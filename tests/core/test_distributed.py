@@ -48,6 +48,7 @@ def worker(rank: int, port: int, out: str) -> None:
     one_step(model, pred[rank * 4 : rank * 4 + 4], gt[rank * 4 : rank * 4 + 4])
     if rank == 0:
         torch.save(model.module.state_dict(), out)
+    dist.barrier()  # neither peer tears gloo down while the other still uses it
     dist.destroy_process_group()
 
 
