@@ -10,6 +10,9 @@ Sections (all on CPU with torch's default thread count unless ``--device``):
   memory (resident set of a fresh process doing only that smoothing).
 - ``stride``: frames/s and mean distance to the stride-1 output for strides
   1, 2, 4, 8.
+- ``training``: training throughput (windows/s, forward + backward + Adam
+  step) with the H36M-FCN config (H/R/B = 512/128/5, batch 1024), W = 32,
+  17 joints x 3.
 
 Results are printed and written as JSON (``--output``).
 
@@ -214,17 +217,51 @@ def stride_section(checkpoint: str | None, num_frames: int = 5000) -> dict[str, 
     return {"model": source, "frames": num_frames, "strides": rows}
 
 
+def training_section(steps: int = 5) -> dict[str, object]:
+    from lib.core.config import load_config
+    from lib.core.loss import SmoothNetLoss
+    from lib.core.run import model_spec
+    from lib.core.trainer import make_optimizer, train_step
+
+    cfg, _ = load_config(
+        "train", ["--cfg", "configs/h36m_fcn_3D.yaml", "--slide_window_size", "32"]
+    )
+    spec = model_spec(cfg)
+    torch.manual_seed(0)
+    model = spec.build().train()
+    optimizer, _ = make_optimizer(model, cfg)
+    loss_fn = SmoothNetLoss(cfg.LOSS.W_ACCEL, cfg.LOSS.W_POS)
+    batch = cfg.TRAIN.BATCH_SIZE
+    pred = torch.randn(batch, spec.window_size, JOINTS * COORDS)
+    gt = pred + 0.01 * torch.randn_like(pred)
+    seconds = best_time(lambda: train_step(model, optimizer, loss_fn, pred, gt), repeats=steps)
+    rate = batch / seconds
+    print(
+        f"training (H36M-FCN config {spec.hidden_size}/{spec.res_hidden_size}/{spec.num_blocks}, "
+        f"W={spec.window_size}, batch {batch}, {JOINTS}x{COORDS}): {rate:.0f} windows/s "
+        f"({seconds:.2f} s per step)"
+    )
+    return {
+        "spec": spec.__dict__,
+        "batch_size": batch,
+        "seconds_per_step": seconds,
+        "windows_per_s": rate,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--sections", default="smoothing,stride", help="comma list of: smoothing, stride"
+        "--sections",
+        default="smoothing,stride,training",
+        help="comma list of: smoothing, stride, training",
     )
     parser.add_argument("--lengths", default="1000,20000", help="sequence lengths T to time")
     parser.add_argument("--checkpoint", default=None, help="model for the stride section")
     parser.add_argument("--output", default="results/benchmark.json", help="JSON result file")
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    known = {"smoothing", "stride"}
+    known = {"smoothing", "stride", "training"}
     unknown = sorted(set(sections) - known)
     if unknown:
         parser.error(f"--sections: unknown {unknown}; choose from {sorted(known)}")
@@ -236,6 +273,8 @@ def main() -> None:
         result["smoothing"] = smoothing_section([int(v) for v in args.lengths.split(",")])
     if "stride" in sections:
         result["stride"] = stride_section(args.checkpoint)
+    if "training" in sections:
+        result["training"] = training_section()
     write_json_atomic(args.output, result)
     print(f"wrote {args.output}")
 
