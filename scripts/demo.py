@@ -94,16 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default="results/demo", help="demo folder")
     parser.add_argument("--epochs", type=int, default=4, help="training epochs")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+    parser.add_argument("--sequences", type=int, default=8, help="sequences per split")
     args = parser.parse_args(argv)
     out = Path(args.output)
     poses = out / "poses"
     write_synthetic_dataset(
-        poses, "h36m", "fcn", "3D", num_sequences=8, length_range=(400, 800), seed=1
+        poses, "h36m", "fcn", "3D", num_sequences=args.sequences, length_range=(400, 800), seed=1
     )
     device = ["DEVICE", args.device] if args.device else []
     common = ["DATASET.BASE_DIR", str(poses), *device]
-    train_args = ["--cfg", "configs/h36m_fcn_3D.yaml", *DATASET, "--slide_window_size", "32",
-                  *common, "OUTPUT_DIR", str(out / "train"), "EXP_NAME", "demo",
+    config = str(ROOT / "configs/h36m_fcn_3D.yaml")
+    train_args = ["--cfg", config, *DATASET, "--slide_window_size", "32", *common,
+                  "OUTPUT_DIR", str(out / "train"), "EXP_NAME", "demo",
                   "TRAIN.EPOCH", str(args.epochs), "TRAIN.BATCH_SIZE", "256"]  # fmt: skip
     if train_smoothnet.main(train_args) != 0:
         return 1
