@@ -51,14 +51,21 @@ JOINTS, COORDS, WINDOW = 17, 3, 32
 SPEC = ModelSpec(WINDOW, "smoothnet", 512, 256, 3, 0.5)
 
 
+def _sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def best_time(fn: Callable[[], object], repeats: int = 3, min_total: float = 0.5) -> float:
-    """Fastest of ``repeats`` timed calls (after one warm-up), seconds."""
+    """Fastest of ``repeats`` timed calls (after one warm-up), seconds; CUDA synchronised."""
     fn()
+    _sync()
     times = []
     start_all = time.perf_counter()
     while len(times) < repeats or time.perf_counter() - start_all < min_total:
         start = time.perf_counter()
         fn()
+        _sync()
         times.append(time.perf_counter() - start)
         if len(times) >= 50:
             break
@@ -71,10 +78,12 @@ def macs_per_window(spec: ModelSpec, channels: int) -> int:
     return channels * (w * h + b * 2 * h * r + h * w)
 
 
-def matmul_rate(size: int = 2048) -> float:
-    """Measured dense float32 matrix-multiply rate, FLOP/s (2 per MAC)."""
-    a = torch.randn(size, size)
-    b = torch.randn(size, size)
+def matmul_rate(device: torch.device, size: int = 2048) -> float:
+    """Measured dense float32 matrix-multiply rate on ``device``, FLOP/s (2 per MAC)."""
+    if device.type == "cuda":
+        size = 8192
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
     seconds = best_time(lambda: torch.mm(a, b), repeats=5)
     return 2 * size**3 / seconds
 
@@ -132,9 +141,14 @@ def resident_peak_kb() -> int:
 
 
 def time_length(model: SmoothNet, num_frames: int, limit: float) -> dict[str, float]:
-    """Every figure of the smoothing section for one sequence length."""
+    """Every figure of the smoothing section for one sequence length.
+
+    Smoothing runs on the model's device; the averaging, the naive loop and
+    the peak memory (a fresh CPU process) are CPU figures.
+    """
     channels = JOINTS * COORDS
-    x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1))
+    device = next(model.parameters()).device
+    x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1)).to(device)
     seconds = best_time(lambda: smooth_sequence(model, x, WINDOW), repeats=2)
     starts = window_starts(num_frames, WINDOW)
     windows = np.random.default_rng(0).normal(size=(len(starts), WINDOW, channels))
@@ -166,11 +180,17 @@ def time_length(model: SmoothNet, num_frames: int, limit: float) -> dict[str, fl
     }
 
 
-def smoothing_section(lengths: list[int]) -> dict[str, object]:
+def smoothing_section(lengths: list[int], device: torch.device) -> dict[str, object]:
     model, _, source = build_model(None)
+    model = model.to(device)
     macs = macs_per_window(SPEC, JOINTS * COORDS)
-    limit = matmul_rate()
-    print(f"dense matmul rate: {limit / 1e9:.1f} GFLOP/s ({torch.get_num_threads()} threads)")
+    limit = matmul_rate(device)
+    where = (
+        torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else (f"CPU, {torch.get_num_threads()} threads")
+    )
+    print(f"dense float32 matmul rate: {limit / 1e9:.1f} GFLOP/s ({where})")
     print(f"MACs per output frame (stride 1): {macs / 1e6:.2f} M")
     rows = []
     for num_frames in lengths:
@@ -188,6 +208,7 @@ def smoothing_section(lengths: list[int]) -> dict[str, object]:
         )
     return {
         "model": source,
+        "device": where,
         "threads": torch.get_num_threads(),
         "matmul_gflops": limit / 1e9,
         "macs_per_output_frame": macs,
@@ -259,6 +280,7 @@ def main() -> None:
     parser.add_argument("--lengths", default="1000,20000", help="sequence lengths T to time")
     parser.add_argument("--checkpoint", default=None, help="model for the stride section")
     parser.add_argument("--output", default="results/benchmark.json", help="JSON result file")
+    parser.add_argument("--device", default="cpu", help="device of the smoothing section")
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     known = {"smoothing", "stride", "training"}
@@ -270,7 +292,8 @@ def main() -> None:
         "cpu_count": len(os.sched_getaffinity(0)),
     }
     if "smoothing" in sections:
-        result["smoothing"] = smoothing_section([int(v) for v in args.lengths.split(",")])
+        lengths = [int(v) for v in args.lengths.split(",")]
+        result["smoothing"] = smoothing_section(lengths, torch.device(args.device))
     if "stride" in sections:
         result["stride"] = stride_section(args.checkpoint)
     if "training" in sections:

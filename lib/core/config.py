@@ -90,7 +90,7 @@ def get_cfg_defaults() -> CfgNode:
     c.EVALUATE.TRADITION = ""  # savgol, gaus1d, gaussian, oneeuro, all (--tradition)
     c.EVALUATE.PAD_MODE = "edge"  # short sequences: "edge" (never scored) or "zero"
     c.EVALUATE.ACCEL_ZERO_PAD = False  # True: the original's zero-padded Accel average
-    c.EVALUATE.CHUNK_ROWS = 4096  # windows x channels per model call
+    c.EVALUATE.CHUNK_ROWS = 0  # windows x channels per model call; 0: 4096 on CPU, 65536 on CUDA
     c.EVALUATE.TRADITION_SAVGOL = CfgNode()
     c.EVALUATE.TRADITION_SAVGOL.WINDOW_SIZE = 31
     c.EVALUATE.TRADITION_SAVGOL.POLYORDER = 2

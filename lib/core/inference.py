@@ -15,9 +15,16 @@ from torch import nn
 
 from lib.utils.windows import PadMode, frame_indices, pad_sequence, window_starts
 
-#: Rows (windows x channels) pushed through the model at once. Large enough
-#: for efficient matrix products, small enough for activations to stay in cache.
-DEFAULT_CHUNK_ROWS = 4096
+#: Rows (windows x channels) pushed through the model at once, per device type.
+#: CPU: large enough for efficient matrix products, small enough for the
+#: activations to stay in cache (92-93 % of the matmul rate on 2 cores). CUDA:
+#: large enough to fill the GPU (2.3x faster than 4096 rows on an H100).
+DEFAULT_CHUNK_ROWS = {"cpu": 4096, "cuda": 65536}
+
+
+def default_chunk_rows(device: torch.device) -> int:
+    """:data:`DEFAULT_CHUNK_ROWS` for ``device`` (the CPU value for other devices)."""
+    return DEFAULT_CHUNK_ROWS.get(device.type, DEFAULT_CHUNK_ROWS["cpu"])
 
 
 @torch.no_grad()
@@ -27,7 +34,7 @@ def smooth_sequence(
     window_size: int,
     stride: int = 1,
     pad_mode: PadMode = "edge",
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
 ) -> torch.Tensor:
     """Smooth a ``(T, C)`` sequence with a window model.
 
@@ -41,7 +48,8 @@ def smooth_sequence(
             end is always added, so no frame is dropped.
         pad_mode: how sequences shorter than W are padded (``"edge"`` or
             ``"zero"``); padded frames are cut off from the result.
-        chunk_rows: windows x channels per model call.
+        chunk_rows: windows x channels per model call; None or 0 picks
+            :func:`default_chunk_rows` for the input's device.
 
     Returns:
         ``(T, C)`` smoothed sequence in the model's dtype.
@@ -57,6 +65,7 @@ def smooth_sequence(
 
     sequence = padded.transpose(0, 1).contiguous()  # (C, T')
     total: torch.Tensor | None = None
+    chunk_rows = chunk_rows or default_chunk_rows(x.device)
     step = max(1, chunk_rows // max(channels, 1))
     for first in range(0, len(starts), step):
         chunk_index = index[first : first + step]  # (n, W)
@@ -75,7 +84,7 @@ def smooth_array(
     window_size: int,
     stride: int = 1,
     pad_mode: PadMode = "edge",
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
 ) -> np.ndarray | torch.Tensor:
     """Smooth a ``(T, ...)`` array (e.g. ``(T, K, C)``) and return the same type.
 

@@ -76,7 +76,8 @@ def test_torchrun_two_processes_only_rank_zero_writes(tmp_path):
            str(ROOT / "train_smoothnet.py"), "--dataset_name", "h36m", "--estimator", "fcn",
            "--body_representation", "3D", *SMALL_RUN, "DATASET.BASE_DIR", str(base),
            "OUTPUT_DIR", str(out), "TRAIN.EPOCH", "2"]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     (run,) = list(out.iterdir())

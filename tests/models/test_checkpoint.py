@@ -117,3 +117,17 @@ def test_missing_and_unreadable_files(tmp_path):
     (tmp_path / "bad.pth").write_text("not a checkpoint")
     with pytest.raises(CheckpointError, match=r"cannot read checkpoint .*bad\.pth"):
         load_checkpoint(tmp_path / "bad.pth")
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_original_checkpoint_saved_on_cuda_loads_on_cpu():
+    # Saved on a GPU machine in the original's format: CUDA tensors in the state_dict,
+    # the performance list and the optimizer state (W 8, H 16, R 4, B 1).
+    loaded = load_checkpoint(FIXTURES / "original_cuda_checkpoint.pth.tar")
+    assert loaded.spec == ModelSpec(8, "smoothnet", 16, 4, 1)
+    assert loaded.epoch == 7 and loaded.performance == [{"mpjpe": 1.5}]
+    assert all(t.device.type == "cpu" for t in loaded.model.state_dict().values())
+    io = torch.load(FIXTURES / "original_cuda_checkpoint_io.pt")
+    torch.testing.assert_close(loaded.model(io["x"]), io["y"], atol=1e-5, rtol=1e-5)
