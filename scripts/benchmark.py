@@ -10,6 +10,8 @@ Sections (all on CPU with torch's default thread count unless ``--device``):
   memory (resident set of a fresh process doing only that smoothing).
 - ``stride``: frames/s and mean distance to the stride-1 output for strides
   1, 2, 4, 8.
+- ``render``: seconds to render 1,000 frames of a 3D clip (17 joints, three
+  panels and two curves, 1280 x 720) to MP4 with every available core.
 - ``training``: training throughput (windows/s, forward + backward + Adam
   step) with the H36M-FCN config (H/R/B = 512/128/5, batch 1024), W = 32,
   17 joints x 3.
@@ -270,12 +272,38 @@ def training_section(steps: int = 5) -> dict[str, object]:
     }
 
 
+def render_section(num_frames: int = 1000) -> dict[str, object]:
+    import tempfile
+
+    from lib.dataset.specs import LAYOUTS
+    from lib.dataset.synthetic import noisy_detection, smooth_motion
+    from lib.models.filters import apply_filter
+    from lib.visualize.render import PoseClip, render_video
+
+    rng = np.random.default_rng(0)
+    gt = 1000 * smooth_motion(num_frames, JOINTS, COORDS, 50.0, rng)
+    det = noisy_detection(gt, 20.0, rng)
+    clip = PoseClip(
+        "benchmark", LAYOUTS["h36m17"], det, apply_filter("gaussian", det), gt, 50.0, "mm"
+    )
+    workers = len(os.sched_getaffinity(0))
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        frames = render_video(clip, Path(folder) / "clip.mp4", progress=False)
+        seconds = time.perf_counter() - start
+    print(
+        f"render: {frames} frames of 3D (1280x720) in {seconds:.1f} s "
+        f"({frames / seconds:.1f} frames/s, {workers} processes)"
+    )
+    return {"frames": frames, "seconds": seconds, "workers": workers}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sections",
-        default="smoothing,stride,training",
-        help="comma list of: smoothing, stride, training",
+        default="smoothing,stride,render,training",
+        help="comma list of: smoothing, stride, render, training",
     )
     parser.add_argument("--lengths", default="1000,20000", help="sequence lengths T to time")
     parser.add_argument("--checkpoint", default=None, help="model for the stride section")
@@ -283,7 +311,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="device of the smoothing section")
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    known = {"smoothing", "stride", "training"}
+    known = {"smoothing", "stride", "render", "training"}
     unknown = sorted(set(sections) - known)
     if unknown:
         parser.error(f"--sections: unknown {unknown}; choose from {sorted(known)}")
@@ -296,6 +324,8 @@ def main() -> None:
         result["smoothing"] = smoothing_section(lengths, torch.device(args.device))
     if "stride" in sections:
         result["stride"] = stride_section(args.checkpoint)
+    if "render" in sections:
+        result["render"] = render_section()
     if "training" in sections:
         result["training"] = training_section()
     write_json_atomic(args.output, result)

@@ -122,7 +122,8 @@ def build_parser(script: str) -> argparse.ArgumentParser:
     """The argument parser of ``train``, ``eval`` or ``visualize``."""
     parser = argparse.ArgumentParser(
         description=f"SmoothNet {script}",
-        epilog="Trailing KEY VALUE pairs override config keys, e.g. TRAIN.EPOCH 5 DEVICE cpu.",
+        epilog="Trailing KEY VALUE pairs (after every flag) override config keys, "
+        "e.g. TRAIN.EPOCH 5 DEVICE cpu.",
     )
     parser.add_argument("--cfg", help="YAML config merged over the defaults")
     parser.add_argument("--dataset_name", help="dataset(s), comma list: " + ", ".join(DATASETS))

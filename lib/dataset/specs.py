@@ -28,14 +28,15 @@ class JointLayout:
         joints: joint names, in storage order.
         root: indices whose mean is the root (empty: no root, e.g. 2D).
         edges: bones as ``(parent, child)`` index pairs.
-        left: indices of the body's left-side joints (for colouring).
+
+    Joint names start with ``l_`` / ``r_`` for the body's left / right side
+    (the visualiser colours bones by side).
     """
 
     name: str
     joints: tuple[str, ...]
     root: tuple[int, ...] = ()
     edges: tuple[tuple[int, int], ...] = ()
-    left: tuple[int, ...] = ()
 
     @property
     def num_joints(self) -> int:
@@ -56,7 +57,6 @@ LAYOUTS: dict[str, JointLayout] = {
                 (0, 1), (1, 2), (2, 8), (3, 9), (4, 3), (5, 4), (6, 7), (7, 8), (8, 12),
                 (9, 12), (10, 9), (11, 10), (12, 13),
             ),
-            left=(3, 4, 5, 9, 10, 11),
         ),
         JointLayout(
             "h36m17",
@@ -70,7 +70,6 @@ LAYOUTS: dict[str, JointLayout] = {
                 (0, 1), (1, 2), (2, 3), (0, 4), (4, 5), (5, 6), (0, 7), (7, 8), (8, 9),
                 (9, 10), (8, 11), (11, 12), (12, 13), (8, 14), (14, 15), (15, 16),
             ),
-            left=(4, 5, 6, 11, 12, 13),
         ),
         JointLayout(
             "h36m16",
@@ -84,7 +83,6 @@ LAYOUTS: dict[str, JointLayout] = {
                 (0, 1), (1, 2), (2, 3), (0, 4), (4, 5), (5, 6), (0, 7), (7, 8), (8, 9),
                 (8, 10), (10, 11), (11, 12), (8, 13), (13, 14), (14, 15),
             ),
-            left=(4, 5, 6, 10, 11, 12),
         ),
         JointLayout(
             "mpi17",
@@ -98,7 +96,6 @@ LAYOUTS: dict[str, JointLayout] = {
                 (0, 16), (16, 1), (1, 15), (15, 14), (1, 2), (2, 3), (3, 4), (1, 5), (5, 6),
                 (6, 7), (14, 8), (8, 9), (9, 10), (14, 11), (11, 12), (12, 13),
             ),
-            left=(5, 6, 7, 11, 12, 13),
         ),
         JointLayout(
             "jhmdb15",
@@ -111,7 +108,6 @@ LAYOUTS: dict[str, JointLayout] = {
                 (0, 2), (0, 1), (0, 3), (0, 4), (3, 7), (7, 11), (4, 8), (8, 12), (1, 5),
                 (1, 6), (5, 9), (9, 13), (6, 10), (10, 14),
             ),
-            left=(4, 6, 8, 10, 12, 14),
         ),
         JointLayout(
             "smpl24",
@@ -127,7 +123,6 @@ LAYOUTS: dict[str, JointLayout] = {
                 (8, 11), (9, 12), (9, 13), (9, 14), (12, 15), (13, 16), (14, 17), (16, 18),
                 (17, 19), (18, 20), (19, 21), (20, 22), (21, 23),
             ),
-            left=(1, 4, 7, 10, 13, 16, 18, 20, 22),
         ),
     )
 }  # fmt: skip
