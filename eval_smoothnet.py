@@ -17,9 +17,14 @@ import sys
 
 from lib.core.config import dataset_triples, load_config
 from lib.core.evaluate import evaluate_set, resolve_filters
-from lib.core.run import prepare_run_dir, resolve_device, save_config, setup_logging
+from lib.core.run import (
+    prepare_run_dir,
+    require_checkpoint,
+    resolve_device,
+    save_config,
+    setup_logging,
+)
 from lib.dataset.base import DataError, SequenceSet
-from lib.models.checkpoint import CheckpointError, load_checkpoint
 from lib.models.complexity import count_parameters, macs_per_frame
 from lib.utils.report import metrics_table, write_metrics
 
@@ -28,15 +33,11 @@ logger = logging.getLogger("smoothnet")
 
 def main(argv: list[str] | None = None) -> int:
     cfg, _ = load_config("eval", argv)
-    if not cfg.EVALUATE.PRETRAINED:
-        raise SystemExit(
-            "error: --checkpoint is required (a .pth.tar file, ours or the original's)"
-        )
+    loaded = require_checkpoint(cfg)
     try:
         triples = dataset_triples(cfg)
         filters = resolve_filters(cfg.EVALUATE.TRADITION)
-        loaded = load_checkpoint(cfg.EVALUATE.PRETRAINED)
-    except (ValueError, CheckpointError) as err:
+    except ValueError as err:
         raise SystemExit(f"error: {err}") from None
     device = resolve_device(cfg.DEVICE)
     run_dir = prepare_run_dir(cfg)

@@ -25,9 +25,8 @@ import torch
 from lib.core.config import dataset_triples, load_config
 from lib.core.evaluate import root_indices
 from lib.core.inference import smooth_sequence
-from lib.core.run import resolve_device, setup_logging
+from lib.core.run import require_checkpoint, resolve_device, setup_logging
 from lib.dataset.base import DataError, SequenceSet
-from lib.models.checkpoint import CheckpointError, load_checkpoint
 from lib.utils.metrics import root_relative
 from lib.visualize.render import PoseClip, render_video
 from lib.visualize.summary import write_summary
@@ -38,17 +37,13 @@ logger = logging.getLogger("smoothnet")
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
     cfg, _ = load_config("visualize", argv)
-    if not cfg.EVALUATE.PRETRAINED:
-        raise SystemExit(
-            "error: --checkpoint is required (a .pth.tar file, ours or the original's)"
-        )
+    loaded = require_checkpoint(cfg)
     try:
         triples = dataset_triples(cfg)
         if len(triples) != 1:
             raise ValueError("visualisation takes one dataset, not a comma list")
-        loaded = load_checkpoint(cfg.EVALUATE.PRETRAINED)
         data = SequenceSet(cfg.DATASET.BASE_DIR, *triples[0], "test", cfg.TRAIN.USE_6D_SMPL)
-    except (ValueError, CheckpointError, DataError) as err:
+    except (ValueError, DataError) as err:
         raise SystemExit(f"error: {err}") from None
     if data.representation == "smpl":
         raise SystemExit(

@@ -14,7 +14,13 @@ import torch
 from yacs.config import CfgNode
 
 from lib.dataset.base import SequenceSet
-from lib.models.checkpoint import ModelSpec, UsageInfo
+from lib.models.checkpoint import (
+    CheckpointError,
+    LoadedCheckpoint,
+    ModelSpec,
+    UsageInfo,
+    load_checkpoint,
+)
 from lib.utils.io import write_text_atomic
 
 logger = logging.getLogger("smoothnet")
@@ -74,6 +80,18 @@ def resolve_device(name: str) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit(f"DEVICE {name!r} requested but CUDA is not available; pass DEVICE cpu")
     return device
+
+
+def require_checkpoint(cfg: CfgNode) -> LoadedCheckpoint:
+    """Load ``EVALUATE.PRETRAINED`` (``--checkpoint``), or exit with one line."""
+    if not cfg.EVALUATE.PRETRAINED:
+        raise SystemExit(
+            "error: --checkpoint is required (a .pth.tar file, ours or the original's)"
+        )
+    try:
+        return load_checkpoint(cfg.EVALUATE.PRETRAINED)
+    except CheckpointError as err:
+        raise SystemExit(f"error: {err}") from None
 
 
 def model_spec(cfg: CfgNode) -> ModelSpec:
