@@ -33,12 +33,12 @@ logger = logging.getLogger("smoothnet")
 
 def main(argv: list[str] | None = None) -> int:
     cfg, _ = load_config("eval", argv)
-    loaded = require_checkpoint(cfg)
     try:
         triples = dataset_triples(cfg)
         filters = resolve_filters(cfg.EVALUATE.TRADITION)
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
+    loaded = require_checkpoint(cfg)
     device = resolve_device(cfg.DEVICE)
     run_dir = prepare_run_dir(cfg)
     setup_logging(run_dir / "eval_log.txt")

@@ -109,7 +109,18 @@ def test_2d_training_validates(tmp_path, name, estimator):
 
 def test_bad_command_lines_fail_with_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit, match="--checkpoint is required"):
-        eval_smoothnet.main(["--dataset_name", "h36m", "DEVICE", "cpu"])
+        eval_smoothnet.main(
+            [
+                "--dataset_name",
+                "h36m",
+                "--estimator",
+                "fcn",
+                "--body_representation",
+                "3D",
+                "DEVICE",
+                "cpu",
+            ]
+        )
     with pytest.raises(SystemExit, match=r"checkpoint not found: .*missing\.pth"):
         eval_smoothnet.main(["--dataset_name", "h36m", "--estimator", "fcn", "--body_representation", "3D",
                              "--checkpoint", str(tmp_path / "missing.pth"), "DEVICE", "cpu"])  # fmt: skip
