@@ -23,6 +23,7 @@ from lib.core.run import (
     resolve_device,
     save_config,
     setup_logging,
+    smpl_body_model,
 )
 from lib.dataset.base import DataError, SequenceSet
 from lib.models.complexity import count_parameters, macs_per_frame
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
+    body_model = smpl_body_model(cfg, sets, device)
 
     params = count_parameters(model)
     stride = cfg.EVALUATE.SLIDE_WINDOW_STEP_SIZE
@@ -79,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             macs / 1e6,
             stride,
         )
-        metrics = evaluate_set(model, spec.window_size, test, cfg, filters)
+        metrics = evaluate_set(model, spec.window_size, test, cfg, filters, body_model)
         results[test.label] = metrics
-        units = {"3D": "mm", "2D": "px"}.get(test.representation, "")
+        units = {"2D": "px"}.get(test.representation, "mm")
         logger.info(
             "%s (errors in %s, accel per frame^2)\n%s\n%s",
             test.label,

@@ -30,6 +30,7 @@ from lib.core.run import (
     save_config,
     seed_everything,
     setup_logging,
+    smpl_body_model,
     usage_info,
 )
 from lib.core.trainer import Trainer, TrainingDiverged
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
+    body_model = smpl_body_model(cfg, test_data, device) if cfg.TRAIN.VALIDATE else None
     windows = [
         TrainingWindows(
             d.sequences,
@@ -126,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         device,
         rank,
         world_size,
+        body_model,
     )
     if cfg.TRAIN.RESUME:
         trainer.resume(cfg.TRAIN.RESUME)
@@ -144,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         if not cfg.TRAIN.VALIDATE:
             filters = resolve_filters(cfg.EVALUATE.TRADITION)
             for test in test_data:
-                metrics = evaluate_set(trainer.module, spec.window_size, test, cfg, filters)
+                body_model = body_model or smpl_body_model(cfg, [test], device)
+                metrics = evaluate_set(
+                    trainer.module, spec.window_size, test, cfg, filters, body_model
+                )
                 logger.info("%s final evaluation\n%s", test.label, metrics_table(metrics))
         if state.best_epoch is not None:
             logger.info(

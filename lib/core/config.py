@@ -7,7 +7,8 @@ with ``--cfg`` and reproduces the run.
 
 Keys added to the original's (all documented below): ``MODEL.TYPE``,
 ``TRAIN.SAMPLING``, ``TRAIN.WINDOWS_PER_EPOCH``, ``TRAIN.BEST_METRIC``,
-``EVALUATE.PAD_MODE``, ``EVALUATE.ACCEL_ZERO_PAD``, ``EVALUATE.CHUNK_ROWS``.
+``EVALUATE.PAD_MODE``, ``EVALUATE.ACCEL_ZERO_PAD``, ``EVALUATE.MPVPE_ROOT_ALIGNED``,
+``EVALUATE.CHUNK_ROWS``, ``EVALUATE.TRADITION_GAUSSIAN``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def get_cfg_defaults() -> CfgNode:
     c.EVALUATE.TRADITION = ""  # savgol, gaus1d, gaussian, oneeuro, all (--tradition)
     c.EVALUATE.PAD_MODE = "edge"  # short sequences: "edge" (never scored) or "zero"
     c.EVALUATE.ACCEL_ZERO_PAD = False  # True: the original's zero-padded Accel average
+    c.EVALUATE.MPVPE_ROOT_ALIGNED = True  # SMPL vertices on the hip root; False: the original
     c.EVALUATE.CHUNK_ROWS = 0  # windows x channels per model call; 0: 4096 on CPU, 65536 on CUDA
     c.EVALUATE.TRADITION_SAVGOL = CfgNode()
     c.EVALUATE.TRADITION_SAVGOL.WINDOW_SIZE = 31

@@ -7,7 +7,8 @@ scoring. Per-frame metrics of all sequences are pooled (frame-weighted), as
 in the original; JHMDB's PCK is averaged per sequence and joint, as there.
 
 Keys follow the original: ``input_X, smoothnet_X, improvement_X,
-[filter_X]`` for X in mpjpe, pampjpe, accel (or pck_005/01/02), then
+[filter_X]`` for X in mpjpe, pampjpe, accel (then mpvpe for SMPL; or
+pck_005/01/02 for JHMDB), then
 ``smoothnet_inference_time`` (microseconds per frame, honestly measured) and
 the top-1 % worst-frame figures. With several filters (``--tradition all``)
 the filter keys are named after each filter (``savgol_mpjpe`` ...).
@@ -26,16 +27,19 @@ from yacs.config import CfgNode
 from lib.core.inference import smooth_sequence
 from lib.dataset.base import PoseSequence, SequenceSet
 from lib.models.filters import FILTERS, apply_filter
+from lib.models.smpl import J14_ROOT, SMPLEvaluator
 from lib.utils.metrics import (
     accel_error,
     bbox_body_size,
     mpjpe,
+    mpvpe,
     pa_mpjpe,
     pck,
     pooled_mean,
     root_relative,
     worst_frames,
 )
+from lib.utils.rotations import rot6d_to_axis_angle
 
 PCK_THRESHOLDS = {"005": 0.05, "01": 0.1, "02": 0.2}
 
@@ -106,6 +110,7 @@ def evaluate_set(
     dataset: SequenceSet,
     cfg: CfgNode,
     filters: Sequence[str] = (),
+    body_model: SMPLEvaluator | None = None,
 ) -> dict[str, float]:
     """Score the model (and filters) on every sequence of a test set.
 
@@ -113,17 +118,16 @@ def evaluate_set(
         model: SmoothNet on its device; put in eval mode here.
         window_size: its window W.
         dataset: the test sequences.
-        cfg: config (``EVALUATE.*``, ``DATASET.ROOT_*``).
+        cfg: config (``EVALUATE.*``, ``DATASET.ROOT_*``, ``SMPL_MODEL_DIR``).
         filters: names of classical filters to score alongside.
+        body_model: the SMPL model for ``smpl`` data (built from
+            ``SMPL_MODEL_DIR`` when None).
 
     Returns:
         Metric name -> value, in the original's key order.
     """
-    if dataset.representation == "smpl":
-        raise NotImplementedError(
-            "evaluating the smpl representation needs the SMPL body model path, "
-            "which this version does not implement yet; 2D and 3D are supported"
-        )
+    if dataset.representation == "smpl" and body_model is None:
+        body_model = SMPLEvaluator(cfg.SMPL_MODEL_DIR)
     model.eval()
     device = next(model.parameters()).device
     methods = ["input", "smoothnet", *filters]
@@ -153,10 +157,14 @@ def evaluate_set(
             outputs[name] = apply_filter(name, shaped, **filter_kwargs(name, cfg))
             seconds[name] += time.perf_counter() - start
         frames += seq.num_frames
-        _score_sequence(seq, outputs, dataset, cfg, pool, pck_rows)
+        if dataset.representation == "smpl":
+            _score_smpl_sequence(seq, outputs, dataset.coords, cfg, pool, body_model)
+        else:
+            _score_sequence(seq, outputs, dataset, cfg, pool, pck_rows)
     if dataset.spec.pck and dataset.representation == "2D":
         return _pck_report(pck_rows, methods, seconds, frames)
-    return _report(pool, methods, seconds, frames, dataset.representation)
+    metrics = ("mpjpe", "pampjpe", "accel", "mpvpe") if dataset.representation == "smpl" else None
+    return _report(pool, methods, seconds, frames, metrics or ("mpjpe", "pampjpe", "accel"))
 
 
 def _score_sequence(
@@ -196,16 +204,65 @@ def _score_sequence(
         pool.add(f"{name}_accel", accel_error(pred, gt, zero_pad=zero_pad))
 
 
+def smpl_axis_angle(values: np.ndarray, coords: int) -> np.ndarray:
+    """``(T, 24 * coords)`` 6D or axis-angle poses -> ``(T, 72)`` axis-angle."""
+    values = np.asarray(values, dtype=np.float64).reshape(values.shape[0], 24, coords)
+    if coords == 6:
+        values = rot6d_to_axis_angle(torch.from_numpy(values)).numpy()
+    return values.reshape(values.shape[0], 72)
+
+
+def _score_smpl_sequence(
+    seq: PoseSequence,
+    outputs: dict[str, np.ndarray],
+    coords: int,
+    cfg: CfgNode,
+    pool: _Pool,
+    body_model: SMPLEvaluator,
+) -> None:
+    """Pose every output with SMPL and score its 14 joints and its vertices (mm).
+
+    Estimator, SmoothNet and filter poses use the estimator's betas; the
+    ground truth its own (zeros when absent, as for AIST++). Joints are made
+    root-relative (mean of the hips) when ``EVALUATE.ROOT_RELATIVE``; vertices
+    are aligned on the same root when ``EVALUATE.MPVPE_ROOT_ALIGNED`` (the
+    original did not align them).
+    """
+    betas = seq.detected_betas
+
+    def posed(values: np.ndarray, shape: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        joints, vertices = body_model(smpl_axis_angle(values, coords), shape)
+        root = joints[:, list(J14_ROOT)].mean(axis=1, keepdims=True)
+        if cfg.EVALUATE.ROOT_RELATIVE:
+            joints = joints - root
+        if cfg.EVALUATE.MPVPE_ROOT_ALIGNED:
+            vertices = vertices - root
+        return 1000.0 * joints, 1000.0 * vertices
+
+    gt_joints, gt_vertices = posed(seq.groundtruth, seq.groundtruth_betas)
+    zero_pad = cfg.EVALUATE.ACCEL_ZERO_PAD
+    for name, out in outputs.items():
+        joints, vertices = posed(np.asarray(out).reshape(seq.num_frames, -1), betas)
+        pool.add(f"{name}_mpjpe", mpjpe(joints, gt_joints))
+        pool.add(f"{name}_pampjpe", pa_mpjpe(joints, gt_joints))
+        pool.add(f"{name}_accel", accel_error(joints, gt_joints, zero_pad=zero_pad))
+        pool.add(f"{name}_mpvpe", mpvpe(vertices, gt_vertices))
+
+
 def _filter_prefix(name: str, filters: list[str]) -> str:
     return "filter" if len(filters) == 1 else name
 
 
 def _report(
-    pool: _Pool, methods: list[str], seconds: dict[str, float], frames: int, representation: str
+    pool: _Pool,
+    methods: list[str],
+    seconds: dict[str, float],
+    frames: int,
+    metrics: Sequence[str],
 ) -> dict[str, float]:
     filters = methods[2:]
     out: dict[str, float] = {}
-    for metric in ("mpjpe", "pampjpe", "accel"):
+    for metric in metrics:
         out[f"input_{metric}"] = pool.mean(f"input_{metric}")
         out[f"smoothnet_{metric}"] = pool.mean(f"smoothnet_{metric}")
         out[f"improvement_{metric}"] = out[f"smoothnet_{metric}"] - out[f"input_{metric}"]

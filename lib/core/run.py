@@ -8,6 +8,7 @@ import random
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -91,6 +92,18 @@ def require_checkpoint(cfg: CfgNode) -> LoadedCheckpoint:
     try:
         return load_checkpoint(cfg.EVALUATE.PRETRAINED)
     except CheckpointError as err:
+        raise SystemExit(f"error: {err}") from None
+
+
+def smpl_body_model(cfg: CfgNode, datasets: list[SequenceSet], device: torch.device) -> Any:
+    """The SMPL evaluator when any dataset is ``smpl`` (else None), or exit with one line."""
+    if not any(d.representation == "smpl" for d in datasets):
+        return None
+    from lib.models.smpl import SMPLEvaluator, SMPLModelError
+
+    try:
+        return SMPLEvaluator(cfg.SMPL_MODEL_DIR, device)
+    except SMPLModelError as err:
         raise SystemExit(f"error: {err}") from None
 
 

@@ -91,6 +91,7 @@ class Trainer:
         device: the training device.
         rank: this process's rank.
         world_size: number of processes.
+        body_model: SMPL evaluator for ``smpl`` test sets (None otherwise).
     """
 
     def __init__(
@@ -105,6 +106,7 @@ class Trainer:
         device: torch.device,
         rank: int = 0,
         world_size: int = 1,
+        body_model: Any = None,
     ) -> None:
         self.cfg, self.spec, self.info = cfg, spec, info
         self.model, self.device = model, device
@@ -120,6 +122,7 @@ class Trainer:
 
             self.writer = SummaryWriter(log_dir=str(run_dir))
         self.global_step = 0
+        self.body_model = body_model
 
     @property
     def module(self) -> nn.Module:
@@ -235,7 +238,7 @@ class Trainer:
         results = {}
         for test in self.test_sets:
             results[test.label] = evaluate_set(
-                self.module, self.spec.window_size, test, self.cfg, self.filters
+                self.module, self.spec.window_size, test, self.cfg, self.filters, self.body_model
             )
             if self.writer is not None:
                 for key, value in results[test.label].items():

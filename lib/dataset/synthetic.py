@@ -62,14 +62,19 @@ def write_synthetic_dataset(
 
     3D data is in metres (jitter 2 cm), 2D data in pixels of a 1000 x 1000
     image (jitter 4 px); JHMDB-style datasets get ``imgshape`` and ``bbox``.
+    SMPL data holds axis-angle ``pose`` (72 per frame: smooth joint angles,
+    jitter 0.05 rad) and ``shape`` (10 betas; the estimator's vary per frame).
     """
     written = {}
     for p, phase in enumerate(phases):
         spec = lookup(name, estimator, representation, phase)
-        if representation == "smpl":
-            raise ValueError("synthetic SMPL data is not supported; use 2D or 3D")
-        layout = spec.layout(estimator, representation)
         rng = np.random.default_rng([seed, p])
+        if representation == "smpl":
+            written[phase] = _write_smpl(
+                base_dir, name, estimator, phase, num_sequences, length_range, rng, spec.fps
+            )
+            continue
+        layout = spec.layout(estimator, representation)
         dims = 3 if representation == "3D" else 2
         fps = spec.fps or 30.0
         gts, dets, names, shapes, boxes = [], [], [], [], []
@@ -105,6 +110,38 @@ def write_synthetic_dataset(
         _save(det_path, {"imgname": _objects(names), key: _objects(dets)})
         written[phase] = (gt_path, det_path)
     return written
+
+
+def _write_smpl(
+    base_dir: str | Path,
+    name: str,
+    estimator: str,
+    phase: str,
+    num_sequences: int,
+    length_range: tuple[int, int],
+    rng: np.random.Generator,
+    fps: float | None,
+) -> tuple[Path, Path]:
+    poses, noisy, gt_betas, det_betas, names = [], [], [], [], []
+    for s in range(num_sequences):
+        num_frames = int(rng.integers(length_range[0], length_range[1] + 1))
+        pose = 0.5 * smooth_motion(num_frames, 24, 3, fps or 30.0, rng)
+        pose -= pose.mean(axis=0, keepdims=True)  # angles about a neutral rest pose
+        poses.append(pose.reshape(num_frames, 72))
+        noisy.append(noisy_detection(pose, 0.05, rng).reshape(num_frames, 72))
+        betas = rng.normal(scale=0.8, size=(1, 10))  # constant for the ground truth
+        gt_betas.append(np.repeat(betas, num_frames, axis=0))
+        det_betas.append(betas + rng.normal(scale=0.1, size=(num_frames, 10)))
+        names.append(np.array([f"seq{s:03d}/{i + 1:06d}.jpg" for i in range(num_frames)]))
+    gt_path, det_path = npz_paths(base_dir, name, estimator, "smpl", phase)
+    _save(
+        gt_path, {"imgname": _objects(names), "pose": _objects(poses), "shape": _objects(gt_betas)}
+    )
+    _save(
+        det_path,
+        {"imgname": _objects(names), "pose": _objects(noisy), "shape": _objects(det_betas)},
+    )
+    return gt_path, det_path
 
 
 def _objects(items: list[np.ndarray]) -> np.ndarray:

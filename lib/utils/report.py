@@ -13,6 +13,7 @@ _GROUPS = (
     ("mpjpe", "MPJPE"),
     ("pampjpe", "PA-MPJPE"),
     ("accel", "Accel"),
+    ("mpvpe", "MPVPE"),
     ("pck_005", "PCK@0.05"),
     ("pck_01", "PCK@0.1"),
     ("pck_02", "PCK@0.2"),
