@@ -10,6 +10,8 @@ Example::
 Writes ``<dataset>_<estimator>_<rep>_<id>_frame_<start>-<end>.mp4`` (at the
 dataset's frame rate) and ``..._summary.png`` (per-joint errors and the
 worst joint's trajectory over the same frames) to ``--output_video_path``.
+SMPL poses are drawn through the SMPL model (``SMPL_MODEL_DIR``): the 14
+evaluation joints as a skeleton over a cloud of the body's vertices.
 The whole sequence is smoothed; only ``[start, end)`` is drawn. 3D poses are drawn
 root-relative in millimetres, 2D poses in image pixels (not mirrored).
 """
@@ -23,10 +25,12 @@ from pathlib import Path
 import torch
 
 from lib.core.config import dataset_triples, load_config
-from lib.core.evaluate import root_indices
+from lib.core.evaluate import root_indices, smpl_axis_angle
 from lib.core.inference import smooth_sequence
-from lib.core.run import require_checkpoint, resolve_device, setup_logging
+from lib.core.run import require_checkpoint, resolve_device, setup_logging, smpl_body_model
 from lib.dataset.base import DataError, SequenceSet
+from lib.dataset.specs import LAYOUTS
+from lib.models.smpl import J14_ROOT
 from lib.utils.metrics import root_relative
 from lib.visualize.render import PoseClip, render_video
 from lib.visualize.summary import write_summary
@@ -45,11 +49,6 @@ def main(argv: list[str] | None = None) -> int:
         data = SequenceSet(cfg.DATASET.BASE_DIR, *triples[0], "test", cfg.TRAIN.USE_6D_SMPL)
     except (ValueError, DataError) as err:
         raise SystemExit(f"error: {err}") from None
-    if data.representation == "smpl":
-        raise SystemExit(
-            "error: SMPL visualisation needs the SMPL body model, which this version does "
-            "not implement yet; 2D and 3D are supported"
-        )
     index = cfg.VIS.INPUT_VIDEO_NUMBER
     if not 0 <= index < len(data):
         raise SystemExit(
@@ -57,8 +56,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(data)} sequences (0..{len(data) - 1})"
         )
     device = resolve_device(cfg.DEVICE)
+    body_model = smpl_body_model(cfg, [data], device)
     model = loaded.model.to(device).eval()
     seq = data.sequences[index]
+    start = max(0, cfg.VIS.START)
+    end = min(seq.num_frames, cfg.VIS.END)
+    if end <= start:
+        raise SystemExit(
+            f"error: empty frame range --start {cfg.VIS.START} --end {cfg.VIS.END} "
+            f"for a sequence of {seq.num_frames} frames"
+        )
     with torch.no_grad():
         smoothed = (
             smooth_sequence(
@@ -68,27 +75,28 @@ def main(argv: list[str] | None = None) -> int:
             .numpy()
         )
     arrays = [seq.to_metric(a) for a in (seq.detected, smoothed, seq.groundtruth)]
-    units = "px"
-    if data.representation == "3D":
+    units, layout, vertices = "px", data.layout, None
+    if data.representation == "smpl":
+        betas = (seq.detected_betas, seq.detected_betas, seq.groundtruth_betas)
+        posed = [body_model(smpl_axis_angle(a, data.coords), b) for a, b in zip(arrays, betas)]
+        roots = [j[:, list(J14_ROOT)].mean(axis=1, keepdims=True) for j, _ in posed]
+        arrays = [1000.0 * (j - r) for (j, _), r in zip(posed, roots)]
+        vertices = tuple(1000.0 * (v - r)[start:end] for (_, v), r in zip(posed, roots))
+        layout, units = LAYOUTS["lsp14"], "mm"
+    elif data.representation == "3D":
         root = root_indices(cfg, data)
         arrays = [1000.0 * root_relative(a, root) for a in arrays]
         units = "mm"
-    start = max(0, cfg.VIS.START)
-    end = min(seq.num_frames, cfg.VIS.END)
-    if end <= start:
-        raise SystemExit(
-            f"error: empty frame range --start {cfg.VIS.START} --end {cfg.VIS.END} "
-            f"for a sequence of {seq.num_frames} frames"
-        )
     clip = PoseClip(
         name=f"{data.label} test {seq.name}",
-        layout=data.layout,
+        layout=layout,
         estimator=arrays[0][start:end],
         smoothed=arrays[1][start:end],
         groundtruth=arrays[2][start:end],
         fps=data.spec.fps or 30.0,
         units=units,
         first_frame=start,
+        vertices=vertices,
     )
     out_dir = Path(cfg.VIS.OUTPUT_VIDEO_PATH)
     stem = f"{data.label}_{index}_frame_{start}-{end}"

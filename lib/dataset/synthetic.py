@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
+from scipy.spatial.transform import Rotation
 
 from lib.dataset.base import npz_paths
 from lib.dataset.specs import lookup
@@ -127,6 +128,9 @@ def _write_smpl(
         num_frames = int(rng.integers(length_range[0], length_range[1] + 1))
         pose = 0.5 * smooth_motion(num_frames, 24, 3, fps or 30.0, rng)
         pose -= pose.mean(axis=0, keepdims=True)  # angles about a neutral rest pose
+        # Camera convention of image-based estimators: the body is turned by pi about x.
+        upright = Rotation.from_rotvec([np.pi, 0.0, 0.0]) * Rotation.from_rotvec(pose[:, 0])
+        pose[:, 0] = upright.as_rotvec()
         poses.append(pose.reshape(num_frames, 72))
         noisy.append(noisy_detection(pose, 0.05, rng).reshape(num_frames, 72))
         betas = rng.normal(scale=0.8, size=(1, 10))  # constant for the ground truth

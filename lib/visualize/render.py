@@ -24,6 +24,7 @@ from lib.dataset.specs import JointLayout
 from lib.utils.metrics import accel_error, mpjpe
 
 LEFT, RIGHT, CENTRE = "#1f77b4", "#d62728", "#444444"
+VERTEX_STEP = 8  # draw every 8th SMPL vertex (862 of 6890): the body's shape, quickly
 INPUT_COLOUR, OUTPUT_COLOUR = "#8c8c8c", "#d62728"
 
 
@@ -40,6 +41,8 @@ class PoseClip:
         fps: frame rate of the video.
         units: ``"mm"`` or ``"px"``.
         first_frame: index of the clip's first frame in its sequence (for labels).
+        vertices: SMPL vertices ``(T, V, 3)`` drawn as a light point cloud, one
+            array per pose panel (estimator, smoothed, ground truth), or None.
     """
 
     name: str
@@ -50,6 +53,7 @@ class PoseClip:
     fps: float
     units: str
     first_frame: int = 0
+    vertices: tuple[np.ndarray | None, ...] | None = None
 
     @property
     def dims(self) -> int:
@@ -125,7 +129,9 @@ class FrameRenderer:
         self.figure.subplots_adjust(left=0.06, right=0.98, top=0.94, bottom=0.07, hspace=0.45)
         colours = bone_colours(clip.layout)
         self.artists = []
+        self.clouds = []
         limits = self._limits()
+        vertex_sets = list(clip.vertices or [])
         for i, (title, points) in enumerate(self.poses.items()):
             if clip.dims == 3:
                 ax = self.figure.add_subplot(grid[0, i], projection="3d")
@@ -138,6 +144,9 @@ class FrameRenderer:
                 ax.set_zticklabels([])
                 bones = [ax.plot([], [], [], color=c, lw=2.2)[0] for c in colours]
                 joints = ax.plot([], [], [], "o", color="black", ms=3.5)[0]
+                if i < len(vertex_sets) and vertex_sets[i] is not None:
+                    cloud = ax.plot([], [], [], ".", color="#7f7f7f", ms=1.0, alpha=0.35)[0]
+                    self.clouds.append((_display(vertex_sets[i][:, ::VERTEX_STEP], 3), cloud))
             else:
                 ax = self.figure.add_subplot(grid[0, i])
                 ax.set_xlim(*limits[0])
@@ -194,6 +203,8 @@ class FrameRenderer:
             else:
                 joints.set_data(frame[:, 0], frame[:, 1])
         frame_number = self.clip.first_frame + t
+        for points, cloud in self.clouds:
+            cloud.set_data_3d(points[t, :, 0], points[t, :, 1], points[t, :, 2])
         for cursor in self.cursors:
             cursor.set_xdata([frame_number, frame_number])
         self.title.set_text(f"{self.clip.name}   frame {frame_number}")

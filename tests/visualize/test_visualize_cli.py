@@ -61,3 +61,25 @@ def test_bad_arguments_fail_with_one_line(tmp_path, checkpoint):
         visualize_smoothnet.main([*flags, "--start", "500", "--end", "600", *overrides])
     with pytest.raises(SystemExit, match="one dataset"):
         visualize_smoothnet.main([*flags, "--dataset_name", "h36m,h36m", *overrides])
+
+
+def test_smpl_sequence_is_drawn_through_the_body_model(tmp_path, checkpoint):
+    from tests.synthetic_smpl import write_model
+
+    write_model(tmp_path / "smpl")
+    base = tmp_path / "poses"
+    write_synthetic_dataset(
+        base, "pw3d", "spin", "smpl", phases=("test",), num_sequences=1, length_range=(20, 24)
+    )
+    out = tmp_path / "videos"
+    argv = ["--checkpoint", str(checkpoint), "--dataset_name", "pw3d", "--estimator", "spin",
+            "--body_representation", "smpl", "--output_video_path", str(out), "--end", "5",
+            "DATASET.BASE_DIR", str(base), "SMPL_MODEL_DIR", str(tmp_path / "smpl"), "DEVICE", "cpu"]  # fmt: skip
+    assert visualize_smoothnet.main(argv) == 0
+    info = read_video_info(out / "pw3d_spin_smpl_0_frame_0-5.mp4")
+    assert info.frames == 5 and info.fps == pytest.approx(30.0)
+    assert (out / "pw3d_spin_smpl_0_frame_0-5_summary.png").is_file()
+    with pytest.raises(SystemExit, match="SMPL model files not found"):
+        visualize_smoothnet.main(
+            [*argv[:-4], "SMPL_MODEL_DIR", str(tmp_path / "none"), "DEVICE", "cpu"]
+        )
