@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from lib.dataset.mocap import moving_joints, read_expmap_txt
+from scripts.compare_rotations import add_noise, scores, to_matrix, to_space
+
+
+def test_read_expmap_drops_the_root_position(tmp_path):
+    rows = np.arange(2 * 9, dtype=float).reshape(2, 9)  # 3 root values + 2 joints
+    path = tmp_path / "walking_1.txt"
+    np.savetxt(path, rows, delimiter=",")
+    rotations = read_expmap_txt(path)
+    assert rotations.shape == (2, 2, 3)
+    np.testing.assert_array_equal(rotations[1, 1], [15, 16, 17])
+    assert moving_joints([rotations, rotations[:1]]).tolist() == [0, 1]
+    (tmp_path / "bad.txt").write_text("1,2,3,4\n")
+    with pytest.raises(ValueError, match=r"bad\.txt: expected 3 \+ 3\*J"):
+        read_expmap_txt(tmp_path / "bad.txt")
+
+
+def test_rotation_scores_and_spaces():
+    rng = np.random.default_rng(0)
+    clean = 0.3 * rng.normal(size=(20, 4, 3))
+    for space in ("6d", "aa"):
+        np.testing.assert_allclose(
+            to_matrix(to_space(clean, space), space), to_matrix(clean, "aa"), atol=1e-10
+        )
+    noisy = add_noise(clean, 0.05, rng)
+    angle, accel = scores(to_matrix(noisy, "aa"), to_matrix(clean, "aa"))
+    assert angle.shape == (20, 4) and accel.shape == (18, 4)
+    # Typical geodesic size of exp(n), n ~ N(0, 0.05 I): about 0.05 * sqrt(3) rad.
+    assert np.median(angle) == pytest.approx(np.degrees(0.05 * np.sqrt(3)), rel=0.35)
+    zero, _ = scores(to_matrix(clean, "aa"), to_matrix(clean, "aa"))
+    assert zero.max() < 1e-4
