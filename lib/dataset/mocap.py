@@ -34,5 +34,6 @@ def moving_joints(sequences: list[np.ndarray], tolerance: float = 1e-6) -> np.nd
     """Indices of joints whose rotation changes in any sequence (the others are fixed)."""
     change = np.zeros(sequences[0].shape[1], dtype=bool)
     for seq in sequences:
-        change |= np.abs(np.diff(seq, axis=0)).max(axis=(0, 2)) > tolerance
+        if len(seq) > 1:
+            change |= np.abs(np.diff(seq, axis=0)).max(axis=(0, 2)) > tolerance
     return np.flatnonzero(change)
