@@ -13,6 +13,7 @@ Trailing ``KEY VALUE`` pairs override config keys (``TRAIN.EPOCH 5 DEVICE cpu``)
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -141,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         if world_size > 1 and dist.is_initialized():
+            # Release DDP's hold on the process group, then let every peer arrive
+            # before gloo/NCCL is torn down.
+            trainer.model = trainer.module
+            del model
+            gc.collect()
             dist.barrier()
             dist.destroy_process_group()
     if rank == 0:

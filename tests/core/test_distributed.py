@@ -1,5 +1,6 @@
 """Data-parallel training on CPU with two gloo processes."""
 
+import gc
 import os
 import socket
 import subprocess
@@ -48,6 +49,8 @@ def worker(rank: int, port: int, out: str) -> None:
     one_step(model, pred[rank * 4 : rank * 4 + 4], gt[rank * 4 : rank * 4 + 4])
     if rank == 0:
         torch.save(model.module.state_dict(), out)
+    del model  # the DDP reducer holds the process group: release it first
+    gc.collect()
     dist.barrier()  # neither peer tears gloo down while the other still uses it
     dist.destroy_process_group()
 
