@@ -1,0 +1,195 @@
+import numpy as np
+import pytest
+import torch
+
+from lib.core.smoother import Smoother, _Normaliser, fill_missing
+from lib.dataset.synthetic import noisy_detection, smooth_motion
+from lib.models.checkpoint import ModelSpec, UsageInfo, save_checkpoint
+
+W = 8
+
+
+def identity_checkpoint(path, fps=None):
+    """A SmoothNet that returns its input exactly: [I; -I] then (10/11)[I, -I] undoes LeakyReLU(0.1)."""
+    spec = ModelSpec(W, hidden_size=2 * W, res_hidden_size=1, num_blocks=0, dropout=0.0)
+    model = spec.build()
+    eye = torch.eye(W)
+    with torch.no_grad():
+        model.encoder[0].weight.copy_(torch.cat([eye, -eye]))
+        model.encoder[0].bias.zero_()
+        model.decoder.weight.copy_(torch.cat([eye, -eye], dim=1) * 10 / 11)
+        model.decoder.bias.zero_()
+    save_checkpoint(path, model, spec, UsageInfo(fps=fps))
+    return path
+
+
+def random_checkpoint(path):
+    torch.manual_seed(0)
+    spec = ModelSpec(W, hidden_size=32, res_hidden_size=8, num_blocks=1, dropout=0.0)
+    save_checkpoint(path, spec.build(), spec)
+    return path
+
+
+def motion(frames=40, joints=17, dims=3, seed=0):
+    rng = np.random.default_rng(seed)
+    scale = 1.0 if dims == 3 else 200.0
+    gt = scale * smooth_motion(frames, joints, dims, 30.0, rng) + (500 if dims == 2 else 0)
+    return noisy_detection(gt, 0.02 * scale, rng)
+
+
+@pytest.fixture
+def identity(tmp_path):
+    return Smoother(identity_checkpoint(tmp_path / "id.pth"), device="cpu")
+
+
+@pytest.fixture
+def random_model(tmp_path):
+    return Smoother(random_checkpoint(tmp_path / "r.pth"), device="cpu")
+
+
+@pytest.mark.parametrize("dims,image_size", [(3, None), (2, (1000, 1000)), (2, None), (6, None)])
+def test_identity_model_round_trips_every_normalisation(identity, dims, image_size):
+    x = motion(dims=dims if dims != 6 else 3)
+    if dims == 6:
+        x = np.concatenate([x, x], axis=-1)
+    out = identity.smooth(x, image_size=image_size)
+    np.testing.assert_allclose(out, x, atol=1e-4 * np.abs(x).max())
+
+
+def test_millimetres_are_detected_and_restored(identity):
+    x = 1000 * motion()
+    norm = _Normaliser(3).fit(x)
+    assert norm.scale == 1000.0
+    np.testing.assert_allclose(norm.from_model(norm.to_model(x), 17), x, atol=1e-9)
+    np.testing.assert_allclose(identity.smooth(x), x, atol=0.1)
+
+
+@pytest.mark.parametrize("frames", [1, 2, 5, W])
+def test_short_sequences_are_smoothed_not_passed_through(random_model, identity, frames):
+    x = motion(frames)
+    out = random_model.smooth(x)
+    assert out.shape == x.shape and np.isfinite(out).all()
+    assert not np.allclose(out, x)  # the model really ran
+    np.testing.assert_allclose(identity.smooth(x), x, atol=1e-4)
+
+
+def test_people_axis_and_types(random_model):
+    x = np.stack([motion(seed=1), motion(seed=2)], axis=1)  # (T, P, K, C)
+    out = random_model.smooth(x)
+    assert out.shape == x.shape
+    np.testing.assert_allclose(out[:, 1], random_model.smooth(x[:, 1]), atol=1e-6)
+    tensor = random_model.smooth(torch.from_numpy(x.astype(np.float32)))
+    assert isinstance(tensor, torch.Tensor) and tensor.dtype == torch.float32
+    np.testing.assert_allclose(tensor.numpy(), out, atol=1e-4)
+
+
+def test_missing_joints_are_filled_for_the_model_and_returned_missing(identity):
+    x = motion()
+    holed = x.copy()
+    holed[10:14, 3] = np.nan
+    confidence = np.ones(x.shape[:2])
+    confidence[20, 5] = 0.1
+    out = identity.smooth(holed, confidence=confidence)
+    assert np.isnan(out[10:14, 3]).all() and np.isfinite(out[20, 5]).all()
+    keep = np.isfinite(out).all(axis=-1)
+    assert keep.sum() == x.shape[0] * x.shape[1] - 4  # the confidence threshold defaults to 0
+    identity.min_confidence = 0.5
+    out = identity.smooth(holed, confidence=confidence)
+    assert np.isnan(out[20, 5]).all()
+    np.testing.assert_allclose(out[np.isfinite(out)], x[np.isfinite(out)], atol=1e-4)
+
+
+def test_fill_missing_interpolates_linearly():
+    x = np.arange(6, dtype=float)[:, None, None] * np.ones((1, 2, 2))
+    missing = np.zeros((6, 2), dtype=bool)
+    missing[[0, 2, 3, 5], 0] = True
+    missing[:, 1] = True  # never seen: the frame's valid joints' mean
+    filled = fill_missing(x, missing)
+    np.testing.assert_allclose(filled[:, 0, 0], [1, 1, 2, 3, 4, 4])
+    np.testing.assert_allclose(filled[:, 1, 0], filled[:, 0, 0])
+
+
+def test_fps_is_resampled_to_the_checkpoint(tmp_path):
+    smoother = Smoother(identity_checkpoint(tmp_path / "f.pth", fps=50.0), device="cpu", fps=25.0)
+    x = motion(30)
+    values, restore = smoother._resample(x.reshape(30, -1))
+    assert len(values) == 59  # 0 .. 29/25 s at 50 fps
+    np.testing.assert_allclose(restore(values), x.reshape(30, -1))
+    np.testing.assert_allclose(smoother.smooth(x), x, atol=1e-4)
+
+
+@pytest.mark.parametrize("dims", [3, 2, 6])
+def test_online_with_full_lookahead_equals_offline_inside(random_model, dims):
+    x = motion(40, dims=3 if dims == 6 else dims)
+    if dims == 6:
+        x = np.concatenate([x, x], axis=-1)
+    size = (1000, 1000) if dims == 2 else None
+    offline = random_model.smooth(x, image_size=size)
+    online = random_model.online(latency=W - 1)
+    got = {}
+    for t in range(len(x)):
+        poses, ids = online.update(x[t][None], ["p"], image_size=size)
+        if ids:
+            got[t - (W - 1)] = poses[0]
+    for f in range(W - 1, len(x) - W + 1):
+        np.testing.assert_allclose(got[f], offline[f], atol=1e-5 * np.abs(x).max())
+
+
+def test_online_causal_latency_and_track_churn(random_model):
+    online = random_model.online(latency=0, max_gap=3)
+    a, b = motion(30, seed=1), motion(30, seed=2)
+    seen = []
+    for t in range(30):
+        frame, ids = [], []
+        if t < 10 or t >= 13:  # "a" is missing for 3 frames: bridged
+            frame.append(a[t])
+            ids.append("a")
+        if t < 20:  # "b" leaves for good at 20
+            frame.append(b[t])
+            ids.append("b")
+        poses, out_ids = online.update(np.array(frame).reshape(len(frame), 17, 3), ids)
+        assert out_ids == ids  # causal: this frame's people
+        assert poses.shape[0] == len(ids) and np.isfinite(poses).all()
+        seen.append(out_ids)
+    assert seen[12] == ["b"] and seen[25] == ["a"]
+    assert online.tracks["a"].start == 0  # the gap was bridged, not restarted
+    poses, ids = online.update(np.zeros((0, 17, 3)), [])  # a frame with nobody
+    assert ids == [] and poses.shape[0] == 0
+
+
+def test_long_absence_starts_a_new_track(random_model):
+    online = random_model.online(latency=2, max_gap=2)
+    a = motion(20)
+    for t in list(range(5)) + list(range(10, 20)):
+        online.frame_index = t - 1
+        online.update(a[t][None], ["a"])
+    assert online.tracks["a"].start == 10
+
+
+def test_online_reports_missing_joints_and_checks_arguments(random_model, identity):
+    online = identity.online(latency=1)
+    x = motion(12)
+    x[5, 2] = np.nan
+    out = {}
+    for t in range(12):
+        poses, ids = online.update(x[t][None], [7])
+        if ids:
+            out[t - 1] = poses[0]
+    assert np.isnan(out[5][2]).all() and np.isfinite(out[6]).all()
+    np.testing.assert_allclose(out[8], x[8], atol=1e-4)
+    with pytest.raises(ValueError, match="latency must be between 0 and W - 1 = 7"):
+        random_model.online(latency=8)
+    with pytest.raises(ValueError, match="2 poses but 1 track ids"):
+        random_model.online().update(np.zeros((2, 17, 3)), ["x"])
+    with pytest.raises(ValueError, match="needs a SmoothNet checkpoint"):
+        Smoother("savgol").online()
+
+
+def test_filters_share_the_contract():
+    smoother = Smoother("savgol", window_size=9)
+    x = np.stack([motion(seed=1), motion(seed=2)], axis=1)
+    out = smoother.smooth(x)
+    assert out.shape == x.shape and smoother.name == "savgol"
+    np.testing.assert_allclose(out[:, 0], smoother.smooth(x[:, 0]))
+    with pytest.raises(ValueError, match=r"expected \(T, K, C\) or \(T, P, K, C\)"):
+        smoother.smooth(np.zeros((5, 3)))
