@@ -12,6 +12,8 @@ Sections (all on CPU with torch's default thread count unless ``--device``):
   1, 2, 4, 8.
 - ``render``: seconds to render 1,000 frames of a 3D clip (17 joints, three
   panels and two curves, 1280 x 720) to MP4 with every available core.
+- ``online``: frames/s of ``OnlineSmoother.update`` on one CPU thread for 1
+  and 10 people, 17 joints x 3, W = 32 (512/256/3), causal.
 - ``training``: training throughput (windows/s, forward + backward + Adam
   step) with the H36M-FCN config (H/R/B = 512/128/5, batch 1024), W = 32,
   17 joints x 3.
@@ -298,12 +300,42 @@ def render_section(num_frames: int = 1000) -> dict[str, object]:
     return {"frames": frames, "seconds": seconds, "workers": workers}
 
 
+def online_section(frames: int = 300) -> dict[str, object]:
+    import tempfile
+
+    from lib.core.smoother import Smoother
+    from lib.models.checkpoint import save_checkpoint
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.pth.tar"
+        torch.manual_seed(0)
+        save_checkpoint(path, SPEC.build(), SPEC)
+        smoother = Smoother(path, device="cpu")
+        for people in (1, 10):
+            poses = np.stack([synthetic_motion(frames, seed=p) for p in range(people)], axis=1)
+            ids = list(range(people))
+            online = smoother.online(latency=0)
+            for t in range(WINDOW):  # fill every track's window first
+                online.update(poses[t], ids)
+            start = time.perf_counter()
+            for t in range(WINDOW, frames):
+                online.update(poses[t], ids)
+            rate = (frames - WINDOW) / (time.perf_counter() - start)
+            rows.append({"people": people, "frames_per_s": rate})
+            print(f"online update, {people:2d} people, 1 thread: {rate:.0f} frames/s")
+    torch.set_num_threads(threads)
+    return {"threads": 1, "rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sections",
-        default="smoothing,stride,render,training",
-        help="comma list of: smoothing, stride, render, training",
+        default="smoothing,stride,online,render,training",
+        help="comma list of: smoothing, stride, online, render, training",
     )
     parser.add_argument("--lengths", default="1000,20000", help="sequence lengths T to time")
     parser.add_argument("--checkpoint", default=None, help="model for the stride section")
@@ -311,7 +343,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="device of the smoothing section")
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    known = {"smoothing", "stride", "render", "training"}
+    known = {"smoothing", "stride", "online", "render", "training"}
     unknown = sorted(set(sections) - known)
     if unknown:
         parser.error(f"--sections: unknown {unknown}; choose from {sorted(known)}")
@@ -324,6 +356,8 @@ def main() -> None:
         result["smoothing"] = smoothing_section(lengths, torch.device(args.device))
     if "stride" in sections:
         result["stride"] = stride_section(args.checkpoint)
+    if "online" in sections:
+        result["online"] = online_section()
     if "render" in sections:
         result["render"] = render_section()
     if "training" in sections:
