@@ -1,0 +1,314 @@
+"""Keypoint file formats read and written back by ``scripts/smooth_poses.py``.
+
+Every reader returns a :class:`KeypointFile`: one or more *tracks*, each a
+``(T, K, C)`` array over the file's frames (NaN where the person is absent)
+with optional ``(T, K)`` confidences; the writer puts smoothed tracks back
+into the same structure, leaving everything else untouched.
+
+Formats (``--format`` or guessed from the file):
+
+- ``npy``: an array ``(T, K, C)`` or ``(T, P, K, C)``;
+- ``npz``: such an array under ``--key`` (default ``keypoints``); other keys kept;
+- ``smoothnet``: the original npz layout (object arrays with one entry per
+  sequence under ``joints_2d`` / ``joints_3d``, ``(L, K*C)``); every sequence
+  is a track;
+- ``coco``: a COCO results list ``[{"image_id", "keypoints": [x, y, v, ...],
+  "track_id", ...}]``; frames are the sorted image ids;
+- ``mmpose``: MMPose-style predictions, a list of ``{"frame_id", "instances":
+  [{"keypoints": [[x, y], ...], "keypoint_scores": [...], "track_id"}]}``
+  (optionally under ``"instance_info"``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lib.utils.io import atomic_path, write_text_atomic
+
+FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
+
+
+class FormatError(ValueError):
+    """A keypoint file that cannot be read as the asked or guessed format."""
+
+
+@dataclass
+class KeypointFile:
+    """Tracks read from a file, and how to write them back.
+
+    Attributes:
+        format: one of :data:`FORMATS`.
+        tracks: track id -> ``(T, K, C)`` keypoints (NaN where absent).
+        confidence: track id -> ``(T, K)`` scores, where the format has them.
+        source: the parsed file content, kept to write the rest back unchanged.
+        layout: format-specific bookkeeping (frame ids, shapes, keys).
+    """
+
+    format: str
+    tracks: dict[Any, np.ndarray]
+    confidence: dict[Any, np.ndarray] = field(default_factory=dict)
+    source: Any = None
+    layout: dict[str, Any] = field(default_factory=dict)
+
+
+def guess_format(path: Path) -> str:
+    """The format of ``path`` from its extension and, for npz/json, its content."""
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return "npy"
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=True) as data:
+            return "smoothnet" if "imgname" in data.files else "npz"
+    if suffix == ".json":
+        content = _load_json(path)
+        if isinstance(content, dict) and "instance_info" in content:
+            return "mmpose"
+        if isinstance(content, list) and content and isinstance(content[0], dict):
+            return "mmpose" if "instances" in content[0] else "coco"
+        raise FormatError(f"{path}: JSON is neither a COCO results list nor MMPose predictions")
+    raise FormatError(
+        f"{path}: unknown keypoint format {suffix!r}; use one of {', '.join(FORMATS)}"
+    )
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise FormatError(f"cannot read JSON {path}: {err}") from None
+
+
+def read_keypoints(
+    path: str | Path, fmt: str | None = None, key: str = "keypoints"
+) -> KeypointFile:
+    """Read ``path`` as ``fmt`` (guessed when None)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError(f"keypoint file not found: {path}")
+    fmt = fmt or guess_format(path)
+    if fmt not in FORMATS:
+        raise FormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return _READERS[fmt](path, key)
+
+
+def write_keypoints(path: str | Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:
+    """Write smoothed ``tracks`` back in ``data``'s format, atomically."""
+    _WRITERS[data.format](Path(path), data, tracks)
+
+
+# -- arrays ----------------------------------------------------------------------------
+
+
+def _array_tracks(array: np.ndarray, where: str) -> tuple[dict[Any, np.ndarray], dict[str, Any]]:
+    array = np.asarray(array)
+    if array.ndim == 3:
+        return {0: array.astype(np.float64)}, {"people_axis": False, "dtype": array.dtype}
+    if array.ndim == 4:
+        tracks = {p: array[:, p].astype(np.float64) for p in range(array.shape[1])}
+        return tracks, {"people_axis": True, "dtype": array.dtype}
+    raise FormatError(
+        f"{where}: expected a (T, K, C) or (T, P, K, C) array, got shape {array.shape}"
+    )
+
+
+def _stack(tracks: dict[Any, np.ndarray], layout: dict[str, Any]) -> np.ndarray:
+    if layout["people_axis"]:
+        out = np.stack([tracks[p] for p in sorted(tracks)], axis=1)
+    else:
+        out = tracks[0]
+    dtype = layout["dtype"] if np.issubdtype(layout["dtype"], np.floating) else np.float64
+    return out.astype(dtype)
+
+
+def _read_npy(path: Path, key: str) -> KeypointFile:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise FormatError(f"cannot read {path}: {err}") from None
+    tracks, layout = _array_tracks(array, str(path))
+    return KeypointFile("npy", tracks, layout=layout)
+
+
+def _write_npy(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:
+    with atomic_path(path) as tmp, tmp.open("wb") as f:
+        np.save(f, _stack(tracks, data.layout))
+
+
+def _read_npz(path: Path, key: str) -> KeypointFile:
+    with np.load(path, allow_pickle=False) as content:
+        arrays = {k: content[k] for k in content.files}
+    if key not in arrays:
+        raise FormatError(f"{path}: missing key {key!r}; keys present: {', '.join(sorted(arrays))}")
+    tracks, layout = _array_tracks(arrays[key], f"{path}[{key}]")
+    layout["key"] = key
+    confidence = {}
+    if "scores" in arrays:
+        scores = arrays["scores"]
+        confidence = {p: (scores[:, p] if layout["people_axis"] else scores) for p in tracks}
+    return KeypointFile("npz", tracks, confidence, source=arrays, layout=layout)
+
+
+def _write_npz(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:
+    arrays = dict(data.source)
+    arrays[data.layout["key"]] = _stack(tracks, data.layout)
+    with atomic_path(path) as tmp, tmp.open("wb") as f:
+        np.savez(f, **arrays)
+
+
+def _read_smoothnet(path: Path, key: str) -> KeypointFile:
+    with np.load(path, allow_pickle=True) as content:
+        arrays = {k: content[k] for k in content.files}
+    found = [k for k in ("joints_2d", "joints_3d", "keypoints_2d", "keypoints_3d") if k in arrays]
+    if not found:
+        present = ", ".join(sorted(arrays))
+        raise FormatError(
+            f"{path}: missing key 'joints_2d' or 'joints_3d'; keys present: {present}"
+        )
+    field_name = found[0]
+    coords = 2 if field_name.endswith("2d") else 3
+    tracks = {}
+    for i, seq in enumerate(arrays[field_name]):
+        values = np.asarray(seq, dtype=np.float64)
+        if values.ndim != 2 or values.shape[1] % coords:
+            raise FormatError(f"{path}: {field_name} sequence {i} has shape {values.shape}")
+        tracks[i] = values.reshape(len(values), -1, coords)
+    return KeypointFile("smoothnet", tracks, source=arrays, layout={"key": field_name})
+
+
+def _write_smoothnet(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:
+    arrays = dict(data.source)
+    out = np.empty(len(tracks), dtype=object)
+    for i in range(len(tracks)):
+        out[i] = tracks[i].reshape(len(tracks[i]), -1)
+    arrays[data.layout["key"]] = out
+    with atomic_path(path) as tmp, tmp.open("wb") as f:
+        np.savez(f, **arrays)
+
+
+# -- JSON ------------------------------------------------------------------------------
+
+
+def _frames_to_tracks(
+    frames: list[Any], instances: list[list[dict[str, Any]]], get: Callable, path: Path
+) -> tuple[dict[Any, np.ndarray], dict[Any, np.ndarray]]:
+    """Collect per-instance ``(K, C)`` keypoints and ``(K,)`` scores into tracks."""
+    tracks: dict[Any, np.ndarray] = {}
+    scores: dict[Any, np.ndarray] = {}
+    for t, people in enumerate(instances):
+        for j, instance in enumerate(people):
+            track_id = instance.get("track_id")
+            if track_id is None:
+                if len(people) > 1:
+                    raise FormatError(
+                        f"{path}: frame {frames[t]} has {len(people)} people but no 'track_id'"
+                    )
+                track_id = 0
+            points, conf = get(instance, f"frame {frames[t]}, instance {j}")
+            if track_id not in tracks:
+                tracks[track_id] = np.full((len(frames), *points.shape), np.nan)
+                scores[track_id] = np.zeros((len(frames), points.shape[0]))
+            if tracks[track_id].shape[1:] != points.shape:
+                raise FormatError(f"{path}: frame {frames[t]}: keypoints of shape {points.shape}, "
+                                  f"expected {tracks[track_id].shape[1:]}")  # fmt: skip
+            tracks[track_id][t] = points
+            scores[track_id][t] = conf
+    return tracks, scores
+
+
+def _read_coco(path: Path, key: str) -> KeypointFile:
+    results = _load_json(path)
+    if not isinstance(results, list):
+        raise FormatError(f"{path}: a COCO results file is a list of detections")
+    for i, r in enumerate(results):
+        if not isinstance(r, dict) or "image_id" not in r or "keypoints" not in r:
+            raise FormatError(f"{path}: detection {i} lacks 'image_id' or 'keypoints'")
+    frames = sorted({r["image_id"] for r in results})
+    index = {f: t for t, f in enumerate(frames)}
+    instances: list[list[dict[str, Any]]] = [[] for _ in frames]
+    for r in results:
+        instances[index[r["image_id"]]].append(r)
+
+    def get(instance: dict[str, Any], where: str) -> tuple[np.ndarray, np.ndarray]:
+        flat = np.asarray(instance["keypoints"], dtype=np.float64)
+        if flat.ndim != 1 or flat.size % 3:
+            raise FormatError(f"{path}: {where}: 'keypoints' must be [x, y, v] * K")
+        triples = flat.reshape(-1, 3)
+        return triples[:, :2], triples[:, 2]
+
+    tracks, scores = _frames_to_tracks(frames, instances, get, path)
+    return KeypointFile("coco", tracks, scores, source=results, layout={"frames": frames})
+
+
+def _write_coco(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:
+    index = {f: t for t, f in enumerate(data.layout["frames"])}
+    results = copy.deepcopy(data.source)
+    for r in results:
+        track_id = r.get("track_id", 0)
+        points = tracks[track_id][index[r["image_id"]]]
+        triples = np.asarray(r["keypoints"], dtype=np.float64).reshape(-1, 3)
+        ok = np.isfinite(points).all(axis=1)
+        triples[ok, :2] = points[ok]
+        r["keypoints"] = [round(float(v), 3) for v in triples.ravel()]
+    write_text_atomic(path, json.dumps(results))
+
+
+def _mmpose_frames(content: Any, path: Path) -> list[dict[str, Any]]:
+    frames = content["instance_info"] if isinstance(content, dict) else content
+    if not isinstance(frames, list) or not all(
+        isinstance(f, dict) and "instances" in f for f in frames
+    ):
+        raise FormatError(f"{path}: MMPose predictions are a list of {{'frame_id', 'instances'}}")
+    return frames
+
+
+def _read_mmpose(path: Path, key: str) -> KeypointFile:
+    content = _load_json(path)
+    frames = _mmpose_frames(content, path)
+
+    def get(instance: dict[str, Any], where: str) -> tuple[np.ndarray, np.ndarray]:
+        if "keypoints" not in instance:
+            raise FormatError(f"{path}: {where} lacks 'keypoints'")
+        points = np.asarray(instance["keypoints"], dtype=np.float64)
+        if points.ndim != 2:
+            raise FormatError(f"{path}: {where}: 'keypoints' must be [[x, y], ...]")
+        scores = np.asarray(instance.get("keypoint_scores", np.ones(len(points))), dtype=np.float64)
+        return points, scores
+
+    ids = [f.get("frame_id", t) for t, f in enumerate(frames)]
+    tracks, scores = _frames_to_tracks(ids, [f["instances"] for f in frames], get, path)
+    return KeypointFile("mmpose", tracks, scores, source=content)
+
+
+def _write_mmpose(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:
+    content = copy.deepcopy(data.source)
+    for t, frame in enumerate(_mmpose_frames(content, path)):
+        for instance in frame["instances"]:
+            points = tracks[instance.get("track_id", 0)][t]
+            original = np.asarray(instance["keypoints"], dtype=np.float64)
+            ok = np.isfinite(points).all(axis=1)
+            original[ok] = points[ok]
+            instance["keypoints"] = np.round(original, 3).tolist()
+    write_text_atomic(path, json.dumps(content))
+
+
+_READERS: dict[str, Callable[[Path, str], KeypointFile]] = {
+    "npy": _read_npy,
+    "npz": _read_npz,
+    "smoothnet": _read_smoothnet,
+    "coco": _read_coco,
+    "mmpose": _read_mmpose,
+}
+_WRITERS: dict[str, Callable[[Path, KeypointFile, dict[Any, np.ndarray]], None]] = {
+    "npy": _write_npy,
+    "npz": _write_npz,
+    "smoothnet": _write_smoothnet,
+    "coco": _write_coco,
+    "mmpose": _write_mmpose,
+}

@@ -1,0 +1,119 @@
+"""Smooth the keypoints of any estimator, written back in the format they came in.
+
+Examples::
+
+    python scripts/smooth_poses.py poses.npy smoothed.npy --method CHECKPOINT
+    python scripts/smooth_poses.py results.json smoothed.json --method CHECKPOINT \\
+        --image_size 1920 1080 --fps 30 --plot jitter.png
+    python scripts/smooth_poses.py poses.npz out.npz --method savgol --key keypoints
+
+Formats: ``.npy`` / ``.npz`` arrays ``(T, K, C)`` or ``(T, P, K, C)``, the
+original SmoothNet npz layout, COCO-style results and MMPose-style
+predictions with track ids (see ``lib/utils/formats.py``). ``--method`` is a
+SmoothNet checkpoint (ours or the original's) or a filter name. Prints the
+jitter (mean acceleration magnitude, units per frame²) before and after and
+the mean displacement; ``--plot`` draws the jitter per frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib.core.smoother import Smoother
+from lib.models.checkpoint import CheckpointError
+from lib.utils.formats import FORMATS, FormatError, read_keypoints, write_keypoints
+from lib.utils.io import atomic_path
+from lib.utils.metrics import pooled_mean
+from lib.visualize.render import jitter
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("input", help="keypoint file to smooth")
+    parser.add_argument("output", help="where to write the smoothed file (same format)")
+    parser.add_argument("--method", required=True, help="SmoothNet checkpoint or filter name")
+    parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed)")
+    parser.add_argument("--key", default="keypoints", help="array key of an .npz file")
+    parser.add_argument(
+        "--image_size", type=float, nargs=2, metavar=("W", "H"), help="2D image size"
+    )
+    parser.add_argument("--fps", type=float, help="frame rate of the input")
+    parser.add_argument(
+        "--min_confidence", type=float, default=0.0, help="lower scores are missing"
+    )
+    parser.add_argument("--device", help="cpu or cuda (default: cuda if available)")
+    parser.add_argument("--plot", help="PNG of the jitter before and after")
+    return parser.parse_args(argv)
+
+
+def plot_jitter(path: str, before: list[np.ndarray], after: list[np.ndarray], units: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def mean_curve(curves: list[np.ndarray]) -> np.ndarray:
+        """Per-frame mean over tracks of different lengths (NaN where none has a value)."""
+        table = np.full((len(curves), max(map(len, curves))), np.nan)
+        for i, curve in enumerate(curves):
+            table[i, : len(curve)] = curve
+        counts = np.isfinite(table).sum(axis=0)
+        sums = np.nansum(table, axis=0)
+        return np.divide(sums, counts, out=np.full(sums.shape, np.nan), where=counts > 0)
+
+    fig, ax = plt.subplots(figsize=(10, 3.5))
+    b, a = mean_curve(before), mean_curve(after)
+    ax.plot(b, color="#8c8c8c", lw=1, label=f"input (mean {pooled_mean(before):.3g})")
+    ax.plot(a, color="#d62728", lw=1.3, label=f"smoothed (mean {pooled_mean(after):.3g})")
+    ax.set_xlabel("frame")
+    ax.set_ylabel(f"jitter ({units}/frame²)")
+    ax.set_title("mean joint acceleration magnitude, averaged over tracks")
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        data = read_keypoints(args.input, args.format, args.key)
+        smoother = Smoother(
+            args.method, device=args.device, min_confidence=args.min_confidence, fps=args.fps
+        )
+    except (FormatError, CheckpointError) as err:
+        raise SystemExit(f"error: {err}") from None
+    size = tuple(args.image_size) if args.image_size else None
+    smoothed, before, after, moved = {}, [], [], []
+    for track_id, track in data.tracks.items():
+        try:
+            out = smoother.smooth(track, confidence=data.confidence.get(track_id), image_size=size)
+        except ValueError as err:
+            raise SystemExit(f"error: {args.input}: track {track_id}: {err}") from None
+        smoothed[track_id] = out
+        before.append(jitter(track))
+        after.append(jitter(out))
+        moved.append(np.linalg.norm(out - track, axis=-1).ravel())
+    write_keypoints(args.output, data, smoothed)
+    units = "px" if next(iter(data.tracks.values())).shape[-1] == 2 else "units"
+    print(
+        f"{args.input} ({data.format}): {len(data.tracks)} track(s), "
+        f"{len(next(iter(data.tracks.values())))} frames, smoothed with {smoother.name}\n"
+        f"jitter {pooled_mean(before):.4g} -> {pooled_mean(after):.4g} {units}/frame²; "
+        f"mean displacement {pooled_mean(moved):.4g} {units}; wrote {args.output}"
+    )
+    if args.plot:
+        plot_jitter(args.plot, before, after, units)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
