@@ -22,8 +22,10 @@ Normalisation is automatic and inverted on output:
   millimetres and scaled by 1/1000);
 - 6D rotations: as they are.
 
-Missing joints (NaN, or a confidence below ``min_confidence``) are filled for
-the model by linear interpolation in time and come back as NaN.
+Filters see the same normalised input as models (One-Euro's parameters are
+not scale-invariant). Missing joints (NaN, or a confidence below
+``min_confidence``) are filled for the model by linear interpolation in time
+and come back as NaN.
 """
 
 from __future__ import annotations
@@ -232,14 +234,16 @@ class Smoother:
         if missing.all():
             return np.full(x.shape, np.nan)
         filled = fill_missing(x, missing)
+        # Filters and models see the same normalised input (One-Euro is not scale-invariant).
+        norm = _Normaliser(coords, self.root_joints, image_size).fit(filled)
         if self.filter_name is not None:
-            out = apply_filter(self.filter_name, filled, **self.filter_kwargs)
+            smoothed = apply_filter(self.filter_name, norm.to_model(filled), **self.filter_kwargs)
         else:
-            norm = _Normaliser(coords, self.root_joints, image_size).fit(filled)
             values, restore = self._resample(norm.to_model(filled))
             tensor = torch.from_numpy(values.astype(np.float32)).to(self.device)
-            smoothed = smooth_sequence(self.model, tensor, self.window_size, self.stride)
-            out = norm.from_model(restore(smoothed.cpu().numpy().astype(np.float64)), num_joints)
+            result = smooth_sequence(self.model, tensor, self.window_size, self.stride)
+            smoothed = restore(result.cpu().numpy().astype(np.float64))
+        out = norm.from_model(smoothed, num_joints)
         out[missing] = np.nan
         return out
 
