@@ -308,6 +308,14 @@ class OnlineSmoother:
             raise ValueError(f"latency must be between 0 and W - 1 = {w - 1}, got {latency}")
         self.smoother, self.latency, self.max_gap = smoother, latency, max_gap
         self.window = w
+        trained = smoother.info.fps
+        if smoother.fps and trained and abs(smoother.fps / trained - 1) > 0.1:
+            logger.warning(
+                "input at %g fps but the checkpoint was trained at %g fps: online smoothing does "
+                "not resample (offline smooth() does); expect weaker smoothing",
+                smoother.fps,
+                trained,
+            )
         self.tracks: dict[Any, _Track] = {}
         self.frame_index = -1
 

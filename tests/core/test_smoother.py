@@ -193,3 +193,10 @@ def test_filters_share_the_contract():
     np.testing.assert_allclose(out[:, 0], smoother.smooth(x[:, 0]))
     with pytest.raises(ValueError, match=r"expected \(T, K, C\) or \(T, P, K, C\)"):
         smoother.smooth(np.zeros((5, 3)))
+
+
+def test_online_warns_about_a_different_frame_rate(tmp_path, caplog):
+    smoother = Smoother(identity_checkpoint(tmp_path / "f.pth", fps=50.0), device="cpu", fps=25.0)
+    with caplog.at_level("WARNING"):
+        smoother.online()
+    assert "input at 25 fps but the checkpoint was trained at 50 fps" in caplog.text
