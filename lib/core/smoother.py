@@ -356,7 +356,12 @@ class OnlineSmoother:
             self._append(track, filled, missing, t)
             new_windows.append(track)
         self._run_windows(new_windows, t)
-        return self._emit(t - self.latency)
+        result = self._emit(t - self.latency)
+        # Forget tracks that can no longer be bridged and have nothing left to report.
+        stale = t - self.max_gap - self.latency - 1
+        for track_id in [i for i, tr in self.tracks.items() if tr.last_seen < stale]:
+            del self.tracks[track_id]
+        return result
 
     # -- internals ---------------------------------------------------------------
 

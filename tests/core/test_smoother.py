@@ -153,6 +153,7 @@ def test_online_causal_latency_and_track_churn(random_model):
         seen.append(out_ids)
     assert seen[12] == ["b"] and seen[25] == ["a"]
     assert online.tracks["a"].start == 0  # the gap was bridged, not restarted
+    assert "b" not in online.tracks  # gone since frame 20: forgotten, memory stays bounded
     poses, ids = online.update(np.zeros((0, 17, 3)), [])  # a frame with nobody
     assert ids == [] and poses.shape[0] == 0
 
