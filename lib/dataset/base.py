@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from lib.dataset.specs import DatasetSpec, JointLayout, lookup
+from lib.utils.io import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,20 @@ def npz_paths(
         folder / "groundtruth" / f"{name}_gt_{rep}_{phase}.npz",
         folder / "detected" / f"{name}_{estimator}_{rep}_{phase}.npz",
     )
+
+
+def object_array(items: list[np.ndarray]) -> np.ndarray:
+    """An object array with one entry per sequence (the original's storage)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out
+
+
+def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez`` written atomically (parent folders created)."""
+    with atomic_path(path) as tmp, tmp.open("wb") as f:
+        np.savez(f, **arrays)
 
 
 def _open(path: Path, what: str) -> dict[str, Any]:

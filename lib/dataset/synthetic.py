@@ -15,9 +15,8 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.spatial.transform import Rotation
 
-from lib.dataset.base import npz_paths
+from lib.dataset.base import npz_paths, object_array, save_npz
 from lib.dataset.specs import lookup
-from lib.utils.io import atomic_path
 
 
 def smooth_motion(
@@ -102,13 +101,13 @@ def write_synthetic_dataset(
             boxes.append(np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1))
         key = {"3D": "joints_3d", "2D": "joints_2d"}[representation]
         gt_path, det_path = npz_paths(base_dir, name, estimator, representation, phase)
-        gt_arrays = {"imgname": _objects(names), key: _objects(gts)}
+        gt_arrays = {"imgname": object_array(names), key: object_array(gts)}
         if spec.normalization_2d is not None and spec.normalization_2d.kind == "image_shape":
-            gt_arrays["imgshape"] = _objects(shapes)
+            gt_arrays["imgshape"] = object_array(shapes)
         if spec.pck:
-            gt_arrays["bbox"] = _objects(boxes)
-        _save(gt_path, gt_arrays)
-        _save(det_path, {"imgname": _objects(names), key: _objects(dets)})
+            gt_arrays["bbox"] = object_array(boxes)
+        save_npz(gt_path, gt_arrays)
+        save_npz(det_path, {"imgname": object_array(names), key: object_array(dets)})
         written[phase] = (gt_path, det_path)
     return written
 
@@ -138,24 +137,20 @@ def _write_smpl(
         det_betas.append(betas + rng.normal(scale=0.1, size=(num_frames, 10)))
         names.append(np.array([f"seq{s:03d}/{i + 1:06d}.jpg" for i in range(num_frames)]))
     gt_path, det_path = npz_paths(base_dir, name, estimator, "smpl", phase)
-    _save(
-        gt_path, {"imgname": _objects(names), "pose": _objects(poses), "shape": _objects(gt_betas)}
+    save_npz(
+        gt_path,
+        {
+            "imgname": object_array(names),
+            "pose": object_array(poses),
+            "shape": object_array(gt_betas),
+        },
     )
-    _save(
+    save_npz(
         det_path,
-        {"imgname": _objects(names), "pose": _objects(noisy), "shape": _objects(det_betas)},
+        {
+            "imgname": object_array(names),
+            "pose": object_array(noisy),
+            "shape": object_array(det_betas),
+        },
     )
     return gt_path, det_path
-
-
-def _objects(items: list[np.ndarray]) -> np.ndarray:
-    """An object array with one entry per sequence (the original's storage)."""
-    out = np.empty(len(items), dtype=object)
-    for i, item in enumerate(items):
-        out[i] = item
-    return out
-
-
-def _save(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    with atomic_path(path) as tmp, tmp.open("wb") as f:
-        np.savez(f, **arrays)

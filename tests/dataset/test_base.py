@@ -3,14 +3,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.dataset.base import DataError, SequenceSet, npz_paths
+from lib.dataset.base import DataError, SequenceSet, npz_paths, object_array
 from lib.dataset.specs import DATASETS, H36M17_TO_LSP14
-from lib.dataset.synthetic import _objects, write_synthetic_dataset
+from lib.dataset.synthetic import write_synthetic_dataset
 
 
 def write(path: Path, **arrays) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **{k: _objects(v) if isinstance(v, list) else v for k, v in arrays.items()})
+    np.savez(path, **{k: object_array(v) if isinstance(v, list) else v for k, v in arrays.items()})
 
 
 def names(*lengths: int) -> list[np.ndarray]:

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from lib.dataset.synthetic import _objects, noisy_detection, smooth_motion
+from lib.dataset.base import object_array
+from lib.dataset.synthetic import noisy_detection, smooth_motion
 from lib.utils.formats import read_keypoints
 from scripts import smooth_poses
 from tests.core.test_smoother import identity_checkpoint
@@ -61,8 +62,8 @@ def test_every_format_round_trips(tmp_path, identity, name):
     elif name == "npz":
         np.savez(src, keypoints=track(1), scores=np.ones((T, K)), fps=np.array(30.0))
     elif name == "smoothnet":
-        np.savez(src, imgname=_objects([np.array([f"s/{i}.jpg" for i in range(n)]) for n in (T, 20)]),
-                 joints_3d=_objects([track(1, 3).reshape(T, -1), track(2, 3)[:20].reshape(20, -1)]))  # fmt: skip
+        np.savez(src, imgname=object_array([np.array([f"s/{i}.jpg" for i in range(n)]) for n in (T, 20)]),
+                 joints_3d=object_array([track(1, 3).reshape(T, -1), track(2, 3)[:20].reshape(20, -1)]))  # fmt: skip
     elif name == "coco":
         coco_file(src)
     else:
