@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.core.inference import smooth_sequence
 from lib.models.checkpoint import ModelSpec, load_checkpoint
+from lib.models.complexity import macs_per_frame
 from lib.models.smoothnet import SmoothNet
 from lib.utils.io import write_json_atomic
 from lib.utils.windows import (
@@ -74,12 +75,6 @@ def best_time(fn: Callable[[], object], repeats: int = 3, min_total: float = 0.5
         if len(times) >= 50:
             break
     return min(times)
-
-
-def macs_per_window(spec: ModelSpec, channels: int) -> int:
-    """Multiply-accumulates of one window through the basic model (biases ignored)."""
-    h, r, w, b = spec.hidden_size, spec.res_hidden_size, spec.window_size, spec.num_blocks
-    return channels * (w * h + b * 2 * h * r + h * w)
 
 
 def matmul_rate(device: torch.device, size: int = 2048) -> float:
@@ -166,7 +161,7 @@ def time_length(model: SmoothNet, num_frames: int, limit: float) -> dict[str, fl
         repeats=1,
         min_total=0,
     )
-    flops = 2 * macs_per_window(SPEC, channels) * len(starts)
+    flops = 2 * macs_per_frame(model, channels) * len(starts)
     peak, increase = peak_memory_mb(num_frames)
     averaging_rate = num_frames / avg_seconds
     loop_rate = loop_frames / loop_seconds
@@ -187,7 +182,7 @@ def time_length(model: SmoothNet, num_frames: int, limit: float) -> dict[str, fl
 def smoothing_section(lengths: list[int], device: torch.device) -> dict[str, object]:
     model, _, source = build_model(None)
     model = model.to(device)
-    macs = macs_per_window(SPEC, JOINTS * COORDS)
+    macs = macs_per_frame(model, JOINTS * COORDS)
     limit = matmul_rate(device)
     where = (
         torch.cuda.get_device_name(device)

@@ -29,8 +29,6 @@ Results are printed and written next to the npz (``.json``, ``.csv``).
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 import time
 from pathlib import Path
@@ -87,7 +85,7 @@ def evaluate(npz: str, checkpoint: str | None, min_visibility: float) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from lib.core.smoother import Smoother
     from lib.models.filters import FILTERS
-    from lib.utils.io import write_json_atomic, write_text_atomic
+    from lib.utils.io import write_csv_atomic, write_json_atomic
     from lib.utils.metrics import pooled_mean
     from lib.visualize.render import jitter
 
@@ -126,11 +124,7 @@ def evaluate(npz: str, checkpoint: str | None, min_visibility: float) -> None:
         print(f"{r['method']:<30} {r['jitter']:>19.3f} {moved:>32}")
     stem = Path(npz).with_suffix("")
     write_json_atomic(stem.with_suffix(".json"), {"frames": len(raw), "fps": fps, "rows": rows})
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text_atomic(stem.with_suffix(".csv"), buffer.getvalue())
+    write_csv_atomic(stem.with_suffix(".csv"), rows)
     print(f"wrote {stem.with_suffix('.json')} and {stem.with_suffix('.csv')}")
 
 

@@ -22,8 +22,6 @@ error (degrees) and acceleration error of the rotation matrices
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 import time
 from pathlib import Path
@@ -42,7 +40,7 @@ from lib.dataset.mocap import moving_joints, read_expmap_txt
 from lib.dataset.training import TrainingWindows, epoch_indices
 from lib.models.checkpoint import ModelSpec
 from lib.models.filters import FILTERS, apply_filter
-from lib.utils.io import write_json_atomic, write_text_atomic
+from lib.utils.io import write_csv_atomic, write_json_atomic
 from lib.utils.rotations import (
     axis_angle_to_matrix,
     matrix_to_rot6d,
@@ -200,11 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json_atomic(
         out / "rotations.json", {"args": vars(args), "joints": joints.tolist(), "rows": rows}
     )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text_atomic(out / "rotations.csv", buffer.getvalue())
+    write_csv_atomic(out / "rotations.csv", rows)
     print(f"wrote {out / 'rotations.json'} and {out / 'rotations.csv'}")
     return 0
 

@@ -197,11 +197,17 @@ def _score_sequence(
                 hits = pck(pred, gt, body, threshold)
                 pck_rows[f"{name}_pck_{label}"].append(np.nanmean(hits, axis=0))
         return
-    zero_pad = cfg.EVALUATE.ACCEL_ZERO_PAD
     for name, pred in metric.items():
-        pool.add(f"{name}_mpjpe", mpjpe(pred, gt))
-        pool.add(f"{name}_pampjpe", pa_mpjpe(pred, gt))
-        pool.add(f"{name}_accel", accel_error(pred, gt, zero_pad=zero_pad))
+        _add_pose_metrics(pool, name, pred, gt, cfg.EVALUATE.ACCEL_ZERO_PAD)
+
+
+def _add_pose_metrics(
+    pool: _Pool, name: str, pred: np.ndarray, gt: np.ndarray, zero_pad: bool
+) -> None:
+    """MPJPE, PA-MPJPE and Accel of one method's ``(T, K, C)`` joints, into the pool."""
+    pool.add(f"{name}_mpjpe", mpjpe(pred, gt))
+    pool.add(f"{name}_pampjpe", pa_mpjpe(pred, gt))
+    pool.add(f"{name}_accel", accel_error(pred, gt, zero_pad=zero_pad))
 
 
 def smpl_axis_angle(values: np.ndarray, coords: int) -> np.ndarray:
@@ -240,12 +246,9 @@ def _score_smpl_sequence(
         return 1000.0 * joints, 1000.0 * vertices
 
     gt_joints, gt_vertices = posed(seq.groundtruth, seq.groundtruth_betas)
-    zero_pad = cfg.EVALUATE.ACCEL_ZERO_PAD
     for name, out in outputs.items():
         joints, vertices = posed(np.asarray(out).reshape(seq.num_frames, -1), betas)
-        pool.add(f"{name}_mpjpe", mpjpe(joints, gt_joints))
-        pool.add(f"{name}_pampjpe", pa_mpjpe(joints, gt_joints))
-        pool.add(f"{name}_accel", accel_error(joints, gt_joints, zero_pad=zero_pad))
+        _add_pose_metrics(pool, name, joints, gt_joints, cfg.EVALUATE.ACCEL_ZERO_PAD)
         pool.add(f"{name}_mpvpe", mpvpe(vertices, gt_vertices))
 
 

@@ -42,6 +42,7 @@ import torch
 from lib.core.inference import smooth_sequence
 from lib.models.checkpoint import UsageInfo, load_checkpoint
 from lib.models.filters import FILTERS, apply_filter
+from lib.utils.arrays import numpy_with_restore
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +171,12 @@ class Smoother:
         self.fps = fps
 
     @property
+    def resamples(self) -> bool:
+        """Whether the input fps differs from the checkpoint's training fps by more than 10 %."""
+        trained = self.info.fps
+        return bool(self.fps and trained and abs(self.fps / trained - 1) > 0.1)
+
+    @property
     def name(self) -> str:
         return self.filter_name or f"SmoothNet W={self.window_size}"
 
@@ -193,8 +200,7 @@ class Smoother:
         Returns:
             Smoothed keypoints, same shape and type; missing joints are NaN.
         """
-        is_tensor = isinstance(x, torch.Tensor)
-        data = x.detach().cpu().numpy() if is_tensor else np.asarray(x)
+        data, restore = numpy_with_restore(x)
         if data.ndim not in (3, 4) or data.shape[0] < 1:
             raise ValueError(
                 f"expected (T, K, C) or (T, P, K, C) keypoints, got shape {data.shape}"
@@ -210,12 +216,7 @@ class Smoother:
             ],
             axis=1,
         )
-        out = out[:, 0] if data.ndim == 3 else out
-        if is_tensor:
-            return torch.from_numpy(out).to(
-                x.device, x.dtype if x.is_floating_point() else torch.float32
-            )
-        return out.astype(data.dtype if np.issubdtype(data.dtype, np.floating) else np.float64)
+        return restore(out[:, 0] if data.ndim == 3 else out)
 
     def _missing(self, x: np.ndarray, confidence: np.ndarray | None) -> np.ndarray:
         missing = ~np.isfinite(x).all(axis=-1)
@@ -249,11 +250,10 @@ class Smoother:
 
     def _resample(self, values: np.ndarray):
         """Resample ``(T, C)`` to the checkpoint's fps when the input's differs by > 10 %."""
-        trained = self.info.fps
-        if not self.fps or not trained or abs(self.fps / trained - 1) <= 0.1 or len(values) < 2:
+        if not self.resamples or len(values) < 2:
             return values, lambda y: y
         t_in = np.arange(len(values)) / self.fps
-        t_model = np.arange(0, t_in[-1] + 1e-9, 1 / trained)
+        t_model = np.arange(0, t_in[-1] + 1e-9, 1 / self.info.fps)
 
         def interp(src_t, dst_t, v):
             return np.stack([np.interp(dst_t, src_t, v[:, c]) for c in range(v.shape[1])], axis=1)
@@ -308,13 +308,12 @@ class OnlineSmoother:
             raise ValueError(f"latency must be between 0 and W - 1 = {w - 1}, got {latency}")
         self.smoother, self.latency, self.max_gap = smoother, latency, max_gap
         self.window = w
-        trained = smoother.info.fps
-        if smoother.fps and trained and abs(smoother.fps / trained - 1) > 0.1:
+        if smoother.resamples:
             logger.warning(
                 "input at %g fps but the checkpoint was trained at %g fps: online smoothing does "
                 "not resample (offline smooth() does); expect weaker smoothing",
                 smoother.fps,
-                trained,
+                smoother.info.fps,
             )
         self.tracks: dict[Any, _Track] = {}
         self.frame_index = -1

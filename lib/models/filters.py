@@ -29,6 +29,8 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import savgol_filter
 
+from lib.utils.arrays import numpy_with_restore
+
 ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 
 
@@ -161,13 +163,7 @@ def apply_filter(name: str, x: ArrayT, **kwargs: object) -> ArrayT:
         raise ValueError(
             f"unknown filter {name!r}; choose one of {', '.join(sorted(FILTERS))}"
         ) from None
-    is_tensor = isinstance(x, torch.Tensor)
-    data = x.detach().cpu().numpy() if is_tensor else np.asarray(x)
+    data, restore = numpy_with_restore(x)
     if data.ndim < 1 or data.shape[0] < 1:
         raise ValueError(f"filter {name!r} needs at least one frame, got shape {data.shape}")
-    out = fn(data, **kwargs)
-    if is_tensor:
-        dtype = x.dtype if x.is_floating_point() else torch.float32
-        return torch.from_numpy(np.ascontiguousarray(out)).to(x.device, dtype)
-    dtype = data.dtype if np.issubdtype(data.dtype, np.floating) else np.float64
-    return out.astype(dtype, copy=False)
+    return restore(fn(data, **kwargs))

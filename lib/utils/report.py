@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from pathlib import Path
 
-from lib.utils.io import write_json_atomic, write_text_atomic
+from lib.utils.io import write_csv_atomic, write_json_atomic
 
 _GROUPS = (
     ("mpjpe", "MPJPE"),
@@ -47,10 +45,9 @@ def write_metrics(
 ) -> None:
     """``metrics.json`` (results plus ``extra``) and a long-format ``metrics.csv``."""
     write_json_atomic(run_dir / "metrics.json", {**extra, "results": results})
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["dataset", "metric", "value"])
-    for label, metrics in results.items():
-        for key, value in metrics.items():
-            writer.writerow([label, key, f"{value:.6g}"])
-    write_text_atomic(run_dir / "metrics.csv", buffer.getvalue())
+    rows = [
+        {"dataset": label, "metric": key, "value": f"{value:.6g}"}
+        for label, metrics in results.items()
+        for key, value in metrics.items()
+    ]
+    write_csv_atomic(run_dir / "metrics.csv", rows)

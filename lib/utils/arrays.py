@@ -1,0 +1,29 @@
+"""Accepting numpy or torch input and giving the same type back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+
+def numpy_with_restore(
+    x: np.ndarray | torch.Tensor,
+) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray | torch.Tensor]]:
+    """``x`` as a numpy array, and a function turning a result back into ``x``'s type.
+
+    The restored result is a tensor on ``x``'s device in ``x``'s floating
+    dtype (float32 for integer input), or a numpy array in ``x``'s floating
+    dtype (float64 for integer input).
+    """
+    if isinstance(x, torch.Tensor):
+        dtype = x.dtype if x.is_floating_point() else torch.float32
+
+        def to_tensor(out: np.ndarray) -> torch.Tensor:
+            return torch.from_numpy(np.ascontiguousarray(out)).to(x.device, dtype)
+
+        return x.detach().cpu().numpy(), to_tensor
+    data = np.asarray(x)
+    np_dtype = data.dtype if np.issubdtype(data.dtype, np.floating) else np.float64
+    return data, lambda out: np.asarray(out).astype(np_dtype, copy=False)
