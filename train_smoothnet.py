@@ -100,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         ]
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
+    if cfg.TRAIN.VALIDATE_SEQUENCE_STEP < 1:
+        raise SystemExit("error: TRAIN.VALIDATE_SEQUENCE_STEP must be >= 1")
+    for d in test_data:
+        total = len(d.sequences)
+        d.sequences = d.sequences[:: cfg.TRAIN.VALIDATE_SEQUENCE_STEP]
+        logger.info("%s validation: %d of %d test sequences", d.label, len(d.sequences), total)
     body_model = smpl_body_model(cfg, test_data, device) if cfg.TRAIN.VALIDATE else None
     windows = [
         TrainingWindows(

@@ -1,15 +1,17 @@
-"""The main job on demo data: generate, train briefly, evaluate against every filter, plot.
+"""The main job on the embedded demo data: train briefly, evaluate against every filter, plot.
 
 Runs in a few minutes on a 2-core CPU::
 
     python scripts/demo.py                 # everything under results/demo/
     python scripts/demo.py --epochs 2      # quicker
+    python scripts/demo.py --synthetic 8   # generated data instead of data/demo/
 
 Steps (each through the same entry points a user calls):
 
-1. writes a synthetic Human3.6M-FCN-style 3D dataset in the original npz
-   layout (smooth motion, metres, plus jitter and bursts of large errors);
-2. ``train_smoothnet.py`` with ``configs/h36m_fcn_3D.yaml``, W = 32;
+1. the data: ``data/demo/cmu_fcnnoise_3D`` (shipped; CMU motion capture with
+   errors modelled on the Human3.6M FCN detections, see ``data/README.md``),
+   or with ``--synthetic N`` a generated Human3.6M-FCN-style dataset;
+2. ``train_smoothnet.py`` with ``configs/h36m_fcn_3D.yaml``'s model, W = 32;
 3. ``eval_smoothnet.py --tradition all`` on the test split, writing
    ``metrics.json`` and ``metrics.csv``;
 4. ``demo_summary.png``: error bars per method and the trajectory of the
@@ -37,14 +39,22 @@ from lib.dataset.synthetic import write_synthetic_dataset  # noqa: E402
 from lib.models.checkpoint import load_checkpoint  # noqa: E402
 from lib.utils.io import atomic_path, write_json_atomic  # noqa: E402
 
-DATASET = ["--dataset_name", "h36m", "--estimator", "fcn", "--body_representation", "3D"]
+DEMO_DATA = ROOT / "data/demo"
+DEMO_DATASET = ("cmu", "fcnnoise", "3D")
+SYNTHETIC_DATASET = ("h36m", "fcn", "3D")
 
 
 def newest_run(folder: Path) -> Path:
     return max((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
 
 
-def plot_summary(metrics: dict[str, float], checkpoint: Path, poses: Path, out: Path) -> None:
+def plot_summary(
+    metrics: dict[str, float],
+    checkpoint: Path,
+    test: SequenceSet,
+    out: Path,
+    title: str,
+) -> None:
     """Bars of MPJPE / Accel per method and the noisiest joint's trajectory."""
     import matplotlib
 
@@ -53,8 +63,7 @@ def plot_summary(metrics: dict[str, float], checkpoint: Path, poses: Path, out: 
 
     methods = ["input", "smoothnet", "savgol", "gaus1d", "gaussian", "oneeuro"]
     loaded = load_checkpoint(checkpoint)
-    test = SequenceSet(poses, "h36m", "fcn", "3D", "test")
-    seq = test.sequences[0]
+    seq = max(test.sequences, key=lambda q: q.num_frames)
     smoothed = smooth_sequence(
         loaded.model, torch.from_numpy(seq.detected), loaded.spec.window_size
     ).numpy()
@@ -78,11 +87,11 @@ def plot_summary(metrics: dict[str, float], checkpoint: Path, poses: Path, out: 
     ax.plot(frames, det[frames, joint, 0], color="#888888", lw=1, label="input (estimator)")
     ax.plot(frames, out_seq[frames, joint, 0], color="#d62728", lw=1.5, label="SmoothNet")
     ax.plot(frames, gt[frames, joint, 0], color="black", lw=1, ls="--", label="ground truth")
-    ax.set_title(f"{test.layout.joints[joint]} x, test sequence 0")
+    ax.set_title(f"{test.layout.joints[joint]} x, test sequence {seq.name}")
     ax.set_xlabel("frame")
     ax.set_ylabel("mm")
     ax.legend(fontsize=8)
-    fig.suptitle("SmoothNet demo: synthetic H36M-style 3D data, W = 32")
+    fig.suptitle(f"SmoothNet demo: {title}, W = 32")
     fig.tight_layout()
     with atomic_path(out) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
@@ -94,17 +103,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default="results/demo", help="demo folder")
     parser.add_argument("--epochs", type=int, default=4, help="training epochs")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
-    parser.add_argument("--sequences", type=int, default=8, help="sequences per split")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEMO_DATA,
+        help="folder holding cmu_fcnnoise_3D/ (the shipped demo data)",
+    )
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        default=0,
+        metavar="N",
+        help="use N generated sequences per split instead of --data",
+    )
     args = parser.parse_args(argv)
     out = Path(args.output)
-    poses = out / "poses"
-    write_synthetic_dataset(
-        poses, "h36m", "fcn", "3D", num_sequences=args.sequences, length_range=(400, 800), seed=1
-    )
+    if args.synthetic:
+        poses, dataset = out / "poses", SYNTHETIC_DATASET
+        write_synthetic_dataset(
+            poses, *dataset, num_sequences=args.synthetic, length_range=(400, 800), seed=1
+        )
+        title = "synthetic H36M-style 3D data"
+    else:
+        poses, dataset = args.data, DEMO_DATASET
+        title = "CMU motion capture with modelled FCN errors"
+    flags = ["--dataset_name", dataset[0], "--estimator", dataset[1],
+             "--body_representation", dataset[2]]  # fmt: skip
     device = ["DEVICE", args.device] if args.device else []
     common = ["DATASET.BASE_DIR", str(poses), *device]
     config = str(ROOT / "configs/h36m_fcn_3D.yaml")
-    train_args = ["--cfg", config, *DATASET, "--slide_window_size", "32", *common,
+    train_args = ["--cfg", config, *flags, "--slide_window_size", "32", *common,
                   "OUTPUT_DIR", str(out / "train"), "EXP_NAME", "demo",
                   "TRAIN.EPOCH", str(args.epochs), "TRAIN.BATCH_SIZE", "256"]  # fmt: skip
     if train_smoothnet.main(train_args) != 0:
@@ -116,8 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     if eval_smoothnet.main(eval_args) != 0:
         return 1
     eval_run = newest_run(out / "eval")
-    metrics = json.loads((eval_run / "metrics.json").read_text())["results"]["h36m_fcn_3D"]
-    plot_summary(metrics, checkpoint, poses, out / "demo_summary.png")
+    label = "_".join(dataset)
+    metrics = json.loads((eval_run / "metrics.json").read_text())["results"][label]
+    test = SequenceSet(poses, *dataset, "test")
+    plot_summary(metrics, checkpoint, test, out / "demo_summary.png", title)
     write_json_atomic(
         out / "demo_metrics.json",
         {"train_run": str(run), "eval_run": str(eval_run), "metrics": metrics},

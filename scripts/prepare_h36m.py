@@ -8,7 +8,8 @@ and test (S9, S11), every camera::
 
     <output>/h36m_hourglass_2D/detected/h36m_hourglass_2D_<phase>.npz  detections (16, px)
     <output>/h36m_hourglass_2D/groundtruth/h36m_gt_2D_<phase>.npz      projected ground truth
-    <output>/h36m_fcn_3D/groundtruth/h36m_gt_3D_<phase>.npz            camera-frame GT (17, m)
+    <output>/h36m_fcn_3D/groundtruth/h36m_gt_3D_<phase>.npz            camera-frame GT (17, m,
+                                                                       pelvis at the origin)
     <output>/h36m_hourglass_2D/flagged.json                            known GT misalignments
 
 and prints per split: pairs, frames, the mean detection-vs-projected-GT error
@@ -44,7 +45,9 @@ def image_names(take: ConvertedTake) -> np.ndarray:
     return np.array([f"{take.name}/{i + 1:06d}.jpg" for i in range(len(take.detections))])
 
 
-def write_split(output: Path, phase: str, takes: list[ConvertedTake]) -> None:
+def write_split(
+    output: Path, phase: str, takes: list[ConvertedTake], absolute_3d: bool = False
+) -> None:
     def flat(arrays: list[np.ndarray]) -> np.ndarray:
         return object_array([a.reshape(len(a), -1) for a in arrays])
 
@@ -53,7 +56,10 @@ def write_split(output: Path, phase: str, takes: list[ConvertedTake]) -> None:
     save_npz(gt2d, {"imgname": names, "joints_2d": flat([t.groundtruth_2d for t in takes])})
     save_npz(det2d, {"imgname": names, "joints_2d": flat([t.detections for t in takes])})
     gt3d, _ = npz_paths(output, "h36m", "fcn", "3D", phase)
-    save_npz(gt3d, {"imgname": names, "joints_3d": flat([t.groundtruth_3d for t in takes])})
+    poses_3d = [t.groundtruth_3d for t in takes]
+    if not absolute_3d:  # pelvis at the origin, like a lifting network's output
+        poses_3d = [p - p[:, :1] for p in poses_3d]
+    save_npz(gt3d, {"imgname": names, "joints_3d": flat(poses_3d)})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", required=True, help="folder with cameras.h5 and S<n>/")
     parser.add_argument("--output", default="data/poses", help="root of the npz layout")
     parser.add_argument("--subjects", help="comma list limiting the subjects (for a quick look)")
+    parser.add_argument(
+        "--absolute_3d",
+        action="store_true",
+        help="keep the 3D ground truth's camera-frame position (default: pelvis at the origin, "
+        "as the root-relative h36m_fcn_3D detections; SmoothNet trains on the raw pairs)",
+    )
     args = parser.parse_args(argv)
     source, output = Path(args.source), Path(args.output)
     if not (source / "cameras.h5").is_file():
@@ -86,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"error: {err}") from None
             takes += done
             skipped += missed
-        write_split(output, phase, takes)
+        write_split(output, phase, takes, args.absolute_3d)
         errors = np.concatenate([t.error_px for t in takes])
         clean = [t.error_px for t in takes if not t.flagged]
         flagged += [t.name for t in takes if t.flagged]

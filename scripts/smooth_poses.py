@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.core.smoother import Smoother
+from lib.core.smoother import Smoother, default_method
 from lib.models.checkpoint import CheckpointError
 from lib.utils.formats import FORMATS, FormatError, read_keypoints, write_keypoints
 from lib.utils.io import atomic_path
@@ -37,7 +37,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("input", help="keypoint file to smooth")
     parser.add_argument("output", help="where to write the smoothed file (same format)")
-    parser.add_argument("--method", required=True, help="SmoothNet checkpoint or filter name")
+    parser.add_argument(
+        "--method",
+        default="auto",
+        help="SmoothNet checkpoint path, shipped checkpoint name, filter name, or auto "
+        "(default: the shipped Human3.6M checkpoint for 2D or 3D keypoints)",
+    )
     parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed)")
     parser.add_argument("--key", default="keypoints", help="array key of an .npz file")
     parser.add_argument(
@@ -85,10 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         data = read_keypoints(args.input, args.format, args.key)
+        method = args.method
+        if method == "auto":
+            method = default_method(next(iter(data.tracks.values())).shape[-1])
         smoother = Smoother(
-            args.method, device=args.device, min_confidence=args.min_confidence, fps=args.fps
+            method, device=args.device, min_confidence=args.min_confidence, fps=args.fps
         )
-    except (FormatError, CheckpointError) as err:
+    except (FormatError, CheckpointError, ValueError) as err:
         raise SystemExit(f"error: {err}") from None
     size = tuple(args.image_size) if args.image_size else None
     smoothed, before, after, moved = {}, [], [], []

@@ -77,6 +77,7 @@ def get_cfg_defaults() -> CfgNode:
     c.TRAIN.LRDECAY = 0.95  # multiplicative, per epoch
     c.TRAIN.RESUME = ""  # checkpoint to resume from (also --resume)
     c.TRAIN.VALIDATE = True  # evaluate on the test split after every epoch
+    c.TRAIN.VALIDATE_SEQUENCE_STEP = 1  # validate on every n-th test sequence (1: all)
     c.TRAIN.USE_6D_SMPL = True
     # "uniform": every valid window of every sequence once per epoch.
     # "original": the original's indexing (last sequence over-sampled, last window skipped).

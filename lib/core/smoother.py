@@ -127,11 +127,41 @@ class _Normaliser:
         return y.reshape(len(y), num_joints, self.coords)
 
 
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "checkpoints"
+# Checkpoints trained on Human3.6M and shipped in data/checkpoints/, by name.
+SHIPPED_CHECKPOINTS: dict[str, Path] = {
+    name: SHIPPED_DIR / name / "checkpoint.pth.tar"
+    for name in (
+        "h36m_fcn_3D_w32",
+        "h36m_fcn_3D_w32_motion_aware",
+        "h36m_hourglass_2D_w32",
+        "h36m_hourglass_2D_w32_motion_aware",
+    )
+}
+# What ``method="auto"`` picks, by values per joint.
+DEFAULT_CHECKPOINTS: dict[int, str] = {2: "h36m_hourglass_2D_w32", 3: "h36m_fcn_3D_w32"}
+
+
+def default_method(coords: int) -> str:
+    """The shipped checkpoint for keypoints with ``coords`` values per joint (2 or 3).
+
+    Raises:
+        ValueError: for other widths (6D rotations need a checkpoint trained on them).
+    """
+    if coords not in DEFAULT_CHECKPOINTS:
+        raise ValueError(
+            f"no shipped checkpoint for {coords} values per joint; pass a checkpoint path"
+        )
+    return DEFAULT_CHECKPOINTS[coords]
+
+
 class Smoother:
     """One smoothing contract for SmoothNet checkpoints and classical filters.
 
     Args:
-        method: a checkpoint path, or a filter name (``savgol``, ``gaus1d``,
+        method: a checkpoint path, the name of a shipped checkpoint
+            (:data:`SHIPPED_CHECKPOINTS`, e.g. ``h36m_fcn_3D_w32``; see
+            :func:`default_method`), or a filter name (``savgol``, ``gaus1d``,
             ``gaussian``, ``oneeuro``).
         device: where a model runs (default: CUDA if available, else CPU).
         stride: window stride of offline model smoothing.
@@ -160,7 +190,7 @@ class Smoother:
             self.filter_name = str(method)
             self.filter_kwargs = filter_kwargs
         else:
-            loaded = load_checkpoint(method)
+            loaded = load_checkpoint(SHIPPED_CHECKPOINTS.get(str(method), method))
             self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
             self.model = loaded.model.to(self.device).eval()
             self.window_size = loaded.spec.window_size

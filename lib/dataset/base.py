@@ -91,10 +91,10 @@ def object_array(items: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def save_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
-    """``np.savez`` written atomically (parent folders created)."""
+def save_npz(path: str | Path, arrays: dict[str, np.ndarray], compressed: bool = False) -> None:
+    """``np.savez`` (``np.savez_compressed``) written atomically (parent folders created)."""
     with atomic_path(path) as tmp, tmp.open("wb") as f:
-        np.savez(f, **arrays)
+        (np.savez_compressed if compressed else np.savez)(f, **arrays)
 
 
 def _open(path: Path, what: str) -> dict[str, Any]:

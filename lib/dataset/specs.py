@@ -197,6 +197,13 @@ DATASETS: dict[str, DatasetSpec] = {
             fps=60.0,
         ),
         DatasetSpec(
+            # Embedded demo: CMU motion capture (data/demo/) with errors sampled
+            # from a model fitted to the Human3.6M FCN detections.
+            "cmu",
+            {"3D": {"fcnnoise": "h36m17"}},
+            fps=50.0,
+        ),
+        DatasetSpec(
             "h36m",
             {
                 "3D": {

@@ -10,6 +10,7 @@ import eval_smoothnet
 import train_smoothnet
 from lib.dataset.synthetic import write_synthetic_dataset
 from lib.models.checkpoint import load_checkpoint
+from scripts import export_checkpoint
 from tests.conftest import SMALL_RUN
 
 
@@ -89,6 +90,28 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(data_dir, tmp_path):
     assert "NaN/inf loss" in (run / "train_log.txt").read_text()
     after = load_checkpoint(run / "checkpoint_last.pth.tar")
     assert after.epoch == before.epoch == 0
+
+
+def test_validation_on_every_nth_sequence_and_export(data_dir, tmp_path):
+    out = tmp_path / "results"
+    assert train(data_dir, out, "TRAIN.EPOCH", "1", "TRAIN.VALIDATE_SEQUENCE_STEP", "2") == 0
+    (run,) = run_dirs(out)
+    assert "h36m_fcn_3D validation: 2 of 3 test sequences" in (run / "train_log.txt").read_text()
+    # Exported for shipping: no training state, same weights, run files beside it.
+    shipped = tmp_path / "shipped"
+    assert export_checkpoint.main([str(run / "checkpoint_last.pth.tar"), str(shipped)]) == 0
+    raw = torch.load(shipped / "checkpoint.pth.tar", weights_only=False)
+    assert not {"optimizer", "scheduler", "rng_state"} & set(raw)
+    original, exported = (load_checkpoint(p) for p in (run / "checkpoint_last.pth.tar",
+                                                       shipped / "checkpoint.pth.tar"))  # fmt: skip
+    for key, value in original.model.state_dict().items():
+        assert torch.equal(value, exported.model.state_dict()[key])
+    assert (shipped / "config.yaml").read_text() == (run / "config.yaml").read_text()
+    assert (shipped / "metrics.jsonl").is_file()
+    with pytest.raises(SystemExit, match=r"error: .*nothing\.pth"):
+        export_checkpoint.main([str(tmp_path / "nothing.pth"), str(shipped)])
+    with pytest.raises(SystemExit, match=r"TRAIN\.VALIDATE_SEQUENCE_STEP must be >= 1"):
+        train(data_dir, out, "TRAIN.VALIDATE_SEQUENCE_STEP", "0")
 
 
 @pytest.mark.parametrize("name,estimator", [("h36m", "hourglass"), ("jhmdb", "simplepose")])

@@ -134,7 +134,7 @@ def test_non_finite_values_name_sequence_and_frame(tmp_path, rng):
     [
         (
             ("h37m", "fcn", "3D", "test"),
-            "unknown dataset 'h37m'; valid: aist, h36m, jhmdb, mpiinf3dhp, mupots, pw3d",
+            "unknown dataset 'h37m'; valid: aist, cmu, h36m, jhmdb, mpiinf3dhp, mupots, pw3d",
         ),
         (("h36m", "spin", "3D", "test"), "no estimator 'spin' for 3D; valid: fcn, rle"),
         (("jhmdb", "simplepose", "3D", "test"), "no body representation '3D'; valid: 2D"),

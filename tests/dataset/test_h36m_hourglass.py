@@ -92,6 +92,16 @@ def test_converter_end_to_end(tmp_path, capsys):
     gt3d = np.load(out / "h36m_fcn_3D/groundtruth/h36m_gt_3D_test.npz", allow_pickle=True)
     assert gt3d["joints_3d"][0].shape == (25, 51)
     assert np.abs(gt3d["joints_3d"][0]).max() < 10  # metres
+    assert np.abs(gt3d["joints_3d"][0][:, :3]).max() == 0.0  # pelvis at the origin
+    absolute = tmp_path / "absolute"
+    assert (
+        prepare_h36m.main(["--source", str(src), "--output", str(absolute), "--absolute_3d"]) == 0
+    )
+    gt_abs = np.load(absolute / "h36m_fcn_3D/groundtruth/h36m_gt_3D_test.npz", allow_pickle=True)
+    relative = gt_abs["joints_3d"][0].reshape(25, 17, 3)
+    relative = relative - relative[:, :1]
+    np.testing.assert_allclose(relative.reshape(25, 51), gt3d["joints_3d"][0], atol=1e-12)
+    assert np.abs(gt_abs["joints_3d"][0][:, 2]).min() > 1.0  # depth in front of the camera
     flagged = json.loads((out / "h36m_hourglass_2D/flagged.json").read_text())
     assert flagged["flagged"] == ["S9_Greeting.54138969"]
 

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from lib.dataset.mocap import moving_joints, read_expmap_txt
+from lib.dataset.mocap import (
+    CMU_OFFSETS,
+    CMU_PARENTS,
+    forward_kinematics,
+    moving_joints,
+    read_expmap_txt,
+)
 from scripts.compare_rotations import add_noise, scores, to_matrix, to_space
 
 
@@ -32,3 +38,27 @@ def test_rotation_scores_and_spaces():
     assert np.median(angle) == pytest.approx(np.degrees(0.05 * np.sqrt(3)), rel=0.35)
     zero, _ = scores(to_matrix(clean, "aa"), to_matrix(clean, "aa"))
     assert zero.max() < 1e-4
+
+
+def test_forward_kinematics_rest_pose_sums_offsets_along_the_chain():
+    pos = forward_kinematics(np.zeros((2, 38, 3)))
+    # Left ankle (joint 4): offsets of joints 1..4 added up.
+    expected = np.sum([CMU_OFFSETS[j] for j in (1, 2, 3, 4)], axis=0)
+    np.testing.assert_allclose(pos[:, 4], [expected, expected], atol=1e-12)
+    assert len(CMU_PARENTS) == len(CMU_OFFSETS) == 38
+    assert all(p < j for j, p in enumerate(CMU_PARENTS))
+
+
+def test_forward_kinematics_composes_rotations_by_hand():
+    parents = (-1, 0, 1)
+    offsets = ((0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
+    rotations = np.array([[[0.0, np.pi / 2, 0.0], [0.0, 0.0, np.pi / 2], [0.3, 0.2, 0.1]]])
+    pos = forward_kinematics(rotations, parents, offsets)
+    # Row-vector convention of the files: (1,0,0) R_y(90) = (0,0,1); then
+    # (0,1,0) R_z(90) R_y(90) = (1,0,0) R_y(90) = (0,0,1) again.
+    np.testing.assert_allclose(pos[0], [[0, 0, 0], [0, 0, 1], [0, 0, 2]], atol=1e-12)
+
+
+def test_forward_kinematics_rejects_a_wrong_joint_count():
+    with pytest.raises(ValueError, match=r"\(T, 38, 3\)"):
+        forward_kinematics(np.zeros((5, 37, 3)))

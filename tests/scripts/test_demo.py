@@ -8,7 +8,7 @@ from scripts import demo
 def test_demo_writes_metrics_and_plot(tmp_path):
     out = tmp_path / "demo"
     assert (
-        demo.main(["--output", str(out), "--epochs", "1", "--sequences", "2", "--device", "cpu"])
+        demo.main(["--output", str(out), "--epochs", "1", "--synthetic", "2", "--device", "cpu"])
         == 0
     )
     summary = json.loads((out / "demo_metrics.json").read_text())

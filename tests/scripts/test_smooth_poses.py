@@ -122,3 +122,19 @@ def test_bad_inputs_fail_with_one_line(tmp_path):
     with pytest.raises(SystemExit, match="checkpoint not found"):
         run(tmp_path / "ok.npy", tmp_path / "o.npy", str(tmp_path / "missing.pth"))
     assert not (tmp_path / "o.npy").exists() and not (tmp_path / "o.json").exists()
+
+
+@pytest.mark.parametrize("dims,name", [(2, "h36m_hourglass_2D_w32"), (3, "h36m_fcn_3D_w32")])
+def test_default_method_is_the_shipped_checkpoint(tmp_path, capsys, dims, name):
+    src, dst = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(src, track(5, dims).astype(np.float32))
+    assert smooth_poses.main([str(src), str(dst), "--device", "cpu"]) == 0
+    assert "smoothed with SmoothNet W=32" in capsys.readouterr().out
+    assert np.load(dst).shape == (T, K, dims)
+
+
+def test_no_shipped_checkpoint_for_rotations(tmp_path):
+    src = tmp_path / "rot.npy"
+    np.save(src, np.zeros((T, 24, 6), np.float32))
+    with pytest.raises(SystemExit, match="no shipped checkpoint for 6 values per joint"):
+        smooth_poses.main([str(src), str(tmp_path / "out.npy")])

@@ -1,0 +1,62 @@
+"""The checkpoints committed in data/checkpoints/ load and smooth."""
+
+import numpy as np
+import pytest
+import torch
+
+from lib.core.smoother import SHIPPED_CHECKPOINTS, Smoother, default_method
+from lib.models.checkpoint import load_checkpoint
+from lib.utils.metrics import accel_error, mpjpe
+from scripts.prepare_h36m_fcn import DEFAULT_CHECKPOINT, load_lifter
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_CHECKPOINTS))
+def test_shipped_checkpoint_loads_with_its_usage(name):
+    loaded = load_checkpoint(SHIPPED_CHECKPOINTS[name])
+    assert loaded.spec.window_size == 32
+    assert loaded.spec.model_type == ("motion_aware" if "motion_aware" in name else "smoothnet")
+    representation = "3D" if "_3D_" in name else "2D"
+    assert loaded.info.body_representation == representation
+    assert loaded.info.num_joints == (17 if representation == "3D" else 16)
+    assert loaded.info.fps == 50.0
+    assert "optimizer" not in torch.load(SHIPPED_CHECKPOINTS[name], weights_only=False)
+
+
+def smooth_motion(frames: int, joints: int, coords: int, scale: float) -> np.ndarray:
+    t = np.arange(frames)[:, None, None] / 50.0
+    phase = np.random.default_rng(0).uniform(0, 6, size=(1, joints, coords))
+    return scale * np.sin(2 * np.pi * 0.7 * t + phase)
+
+
+@pytest.mark.parametrize(
+    "coords,scale,noise", [(3, 0.3, 0.02), (2, 150.0, 6.0)], ids=["3D metres", "2D pixels"]
+)
+def test_default_checkpoints_remove_jitter(coords, scale, noise):
+    joints = 17 if coords == 3 else 16
+    gt = smooth_motion(300, joints, coords, scale)
+    if coords == 2:
+        gt += 500.0  # inside a 1000 x 1000 image
+    noisy = gt + np.random.default_rng(1).normal(scale=noise, size=gt.shape)
+    smoother = Smoother(default_method(coords), device="cpu")
+    size = (1000, 1000) if coords == 2 else None
+    out = smoother.smooth(noisy.astype(np.float32), image_size=size)
+    assert out.shape == noisy.shape
+    assert np.nanmean(accel_error(out, gt)) < 0.25 * np.nanmean(accel_error(noisy, gt))
+    assert mpjpe(out, gt).mean() < mpjpe(noisy, gt).mean()
+
+
+def test_default_method_names():
+    assert default_method(3) == "h36m_fcn_3D_w32"
+    assert default_method(2) == "h36m_hourglass_2D_w32"
+    with pytest.raises(ValueError, match="no shipped checkpoint for 6 values per joint"):
+        default_method(6)
+
+
+def test_shipped_lifter_lifts_a_pose():
+    model = load_lifter(DEFAULT_CHECKPOINT)
+    # The mean training input is a plausible standing pose; its lift is finite
+    # and of human size (every joint within a metre of the pelvis).
+    pose = model.input_mean.reshape(1, 16, 2)
+    lifted = model(pose).detach().numpy()
+    assert lifted.shape == (1, 16, 3) and np.isfinite(lifted).all()
+    assert 100 < np.abs(lifted).max() < 1000
