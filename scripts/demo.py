@@ -74,14 +74,14 @@ def plot_summary(
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
     colors = ["#888888", "#d62728", "#1f77b4", "#9467bd", "#2ca02c", "#ff7f0e"]
-    for ax, metric, title in (
+    for ax, metric, heading in (
         (axes[0], "mpjpe", "MPJPE (mm)"),
         (axes[1], "accel", "Accel error (mm/frame²)"),
     ):
         values = [metrics[f"{m}_{metric}"] for m in methods]
         bars = ax.bar(methods, values, color=colors)
         ax.bar_label(bars, fmt="%.1f", fontsize=8)
-        ax.set_title(title)
+        ax.set_title(heading)
         ax.tick_params(axis="x", rotation=30)
     ax = axes[2]
     ax.plot(frames, det[frames, joint, 0], color="#888888", lw=1, label="input (estimator)")
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if train_smoothnet.main(train_args) != 0:
         return 1
     run = newest_run(out / "train")
-    checkpoint = run / "checkpoint_best.pth.tar"
+    checkpoint = run / "checkpoint_last.pth.tar"
     eval_args = ["--cfg", str(run / "config.yaml"), "--checkpoint", str(checkpoint),
                  "--tradition", "all", *common, "OUTPUT_DIR", str(out / "eval")]  # fmt: skip
     if eval_smoothnet.main(eval_args) != 0:
@@ -157,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         f"input MPJPE {metrics['input_mpjpe']:.1f} mm -> "
         f"SmoothNet {metrics['smoothnet_mpjpe']:.1f} mm; "
         f"Accel {metrics['input_accel']:.1f} -> {metrics['smoothnet_accel']:.1f} mm/frame²"
+    )
+    filters = ("savgol", "gaus1d", "gaussian", "oneeuro")
+    best = min(filters, key=lambda f: metrics[f"{f}_accel"])
+    print(
+        f"best filter on Accel: {best} (MPJPE {metrics[f'{best}_mpjpe']:.1f} mm, "
+        f"Accel {metrics[f'{best}_accel']:.1f} mm/frame²)"
     )
     return 0
 
