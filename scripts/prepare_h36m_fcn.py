@@ -33,14 +33,14 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.core.run import seed_everything, setup_logging
+from lib.core.smoother import SHIPPED_DIR
 from lib.dataset.base import npz_paths, object_array, save_npz
 from lib.models.checkpoint import atomic_torch_save
 from lib.models.lifting import LiftingNetwork
 from lib.utils.io import write_json_atomic
 from lib.utils.metrics import mpjpe, pa_mpjpe
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "data/checkpoints/h36m_lifter.pth"
-NECK = 9  # H36M-17 joint that the 16-joint Hourglass layout lacks
+DEFAULT_CHECKPOINT = SHIPPED_DIR / "h36m_lifter.pth"
 
 
 def load_split(poses: Path, phase: str) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
