@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         resolve_filters(cfg.EVALUATE.TRADITION)
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
+    if cfg.TRAIN.VALIDATE_SEQUENCE_STEP < 1:
+        raise SystemExit("error: TRAIN.VALIDATE_SEQUENCE_STEP must be >= 1")
     spec = model_spec(cfg)
     run_dir = _run_dir(cfg.TRAIN.RESUME, cfg, rank, world_size)
     setup_logging(run_dir / "train_log.txt" if rank == 0 else None, verbose=rank == 0)
@@ -100,8 +102,6 @@ def main(argv: list[str] | None = None) -> int:
         ]
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
-    if cfg.TRAIN.VALIDATE_SEQUENCE_STEP < 1:
-        raise SystemExit("error: TRAIN.VALIDATE_SEQUENCE_STEP must be >= 1")
     for d in test_data:
         total = len(d.sequences)
         d.sequences = d.sequences[:: cfg.TRAIN.VALIDATE_SEQUENCE_STEP]

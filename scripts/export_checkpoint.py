@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         load_checkpoint(args.checkpoint)
     except (CheckpointError, OSError) as err:
-        raise SystemExit(f"error: {args.checkpoint}: {err}") from None
+        raise SystemExit(f"error: {err}") from None
     raw = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     for key in TRAINING_ONLY:
         raw.pop(key, None)

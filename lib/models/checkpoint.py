@@ -296,7 +296,10 @@ def load_checkpoint(path: str | os.PathLike[str]) -> LoadedCheckpoint:
     try:
         raw = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
-        raise CheckpointError(f"cannot read checkpoint {path}: {err}") from None
+        first_line = next((line for line in str(err).splitlines() if line.strip()), "")
+        raise CheckpointError(
+            f"cannot read checkpoint {path}: {type(err).__name__}: {first_line}"
+        ) from None
     if not isinstance(raw, Mapping):
         raise CheckpointError(f"{path}: expected a dict, got {type(raw).__name__}")
     try:
