@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+
+import torch
 
 from lib.core.config import dataset_triples, load_config
 from lib.core.evaluate import evaluate_set, resolve_filters
+from lib.core.linear_fit import LINEAR_CHECKPOINT
 from lib.core.run import (
     prepare_run_dir,
     require_checkpoint,
@@ -25,11 +29,42 @@ from lib.core.run import (
     setup_logging,
     smpl_body_model,
 )
-from lib.dataset.base import DataError, SequenceSet
+from lib.dataset.base import DataError, SequenceSet, exclude_sequences, read_exclusions
+from lib.models.checkpoint import CheckpointError, load_checkpoint
 from lib.models.complexity import count_parameters, macs_per_frame
 from lib.utils.report import metrics_table, write_metrics
 
 logger = logging.getLogger("smoothnet")
+
+
+def linear_baseline(cfg, methods: list[str], device: torch.device) -> dict[str, torch.nn.Module]:
+    """``{"linear": model}`` when the ``linear`` method is asked for and can be found.
+
+    The checkpoint is ``EVALUATE.TRADITION_LINEAR.CHECKPOINT`` or, when empty,
+    ``linear.pth.tar`` beside ``--checkpoint``. Asked for by name and missing:
+    exit with one line; only implied by ``all``: a warning, and no linear row.
+    """
+    if "linear" not in methods:
+        return {}
+    path = cfg.EVALUATE.TRADITION_LINEAR.CHECKPOINT or str(
+        Path(cfg.EVALUATE.PRETRAINED).parent / LINEAR_CHECKPOINT
+    )
+    explicit = "all" not in str(cfg.EVALUATE.TRADITION).lower()
+    if not Path(path).is_file() and not explicit:
+        logger.warning(
+            "no linear baseline: %s not found (fit one with scripts/fit_linear.py)", path
+        )
+        return {}
+    try:
+        loaded = load_checkpoint(path)
+    except CheckpointError as err:
+        raise SystemExit(
+            f"error: --tradition linear: {err} (set EVALUATE.TRADITION_LINEAR.CHECKPOINT "
+            "or fit one with scripts/fit_linear.py)"
+        ) from None
+    if loaded.spec.model_type != "linear":
+        raise SystemExit(f"error: --tradition linear: {path} is a {loaded.spec.model_type} model")
+    return {"linear": loaded.model.to(device).eval()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,10 +92,21 @@ def main(argv: list[str] | None = None) -> int:
             spec.window_size,
         )
     model = loaded.model.to(device).eval()
+    window_models = linear_baseline(cfg, filters, device)
     try:
         sets = [
             SequenceSet(cfg.DATASET.BASE_DIR, *t, "test", cfg.TRAIN.USE_6D_SMPL) for t in triples
         ]
+        if cfg.EVALUATE.EXCLUDE_FILE:
+            excluded = read_exclusions(cfg.EVALUATE.EXCLUDE_FILE)
+            for test in sets:
+                dropped = exclude_sequences(test, excluded)
+                logger.info(
+                    "%s: left out %d sequences listed in %s",
+                    test.label,
+                    dropped,
+                    cfg.EVALUATE.EXCLUDE_FILE,
+                )
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
     body_model = smpl_body_model(cfg, sets, device)
@@ -81,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
             macs / 1e6,
             stride,
         )
-        metrics = evaluate_set(model, spec.window_size, test, cfg, filters, body_model)
+        metrics = evaluate_set(
+            model, spec.window_size, test, cfg, filters, body_model, window_models
+        )
         results[test.label] = metrics
         units = {"2D": "px"}.get(test.representation, "mm")
         logger.info(

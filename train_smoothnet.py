@@ -22,8 +22,9 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from lib.core.config import dataset_triples, load_config
+from lib.core.config import dataset_triples, load_config, split_list
 from lib.core.evaluate import evaluate_set, resolve_filters
+from lib.core.linear_fit import start_from_linear
 from lib.core.run import (
     model_spec,
     prepare_run_dir,
@@ -34,12 +35,14 @@ from lib.core.run import (
     smpl_body_model,
     usage_info,
 )
-from lib.core.trainer import Trainer, TrainingDiverged
+from lib.core.trainer import LR_SCHEDULES, Trainer, TrainingDiverged
 from lib.dataset.base import DataError, SequenceSet
-from lib.dataset.training import TrainingWindows
+from lib.dataset.training import TrainingWindows, hold_out
 from lib.utils.report import metrics_table
 
 logger = logging.getLogger("smoothnet")
+
+TRAIN_INITS: tuple[str, ...] = ("random", "linear")
 
 
 def _init_distributed(device_name: str) -> tuple[int, int, torch.device]:
@@ -76,6 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"error: {err}") from None
     if cfg.TRAIN.VALIDATE_SEQUENCE_STEP < 1:
         raise SystemExit("error: TRAIN.VALIDATE_SEQUENCE_STEP must be >= 1")
+    if cfg.TRAIN.INIT not in TRAIN_INITS:
+        raise SystemExit(
+            f"error: TRAIN.INIT must be one of {', '.join(TRAIN_INITS)}, got {cfg.TRAIN.INIT!r}"
+        )
+    if cfg.TRAIN.LR_SCHEDULE not in LR_SCHEDULES:
+        raise SystemExit(
+            f"error: TRAIN.LR_SCHEDULE must be one of {', '.join(LR_SCHEDULES)}, "
+            f"got {cfg.TRAIN.LR_SCHEDULE!r}"
+        )
     spec = model_spec(cfg)
     run_dir = _run_dir(cfg.TRAIN.RESUME, cfg, rank, world_size)
     setup_logging(run_dir / "train_log.txt" if rank == 0 else None, verbose=rank == 0)
@@ -102,10 +114,22 @@ def main(argv: list[str] | None = None) -> int:
         ]
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
+    holdout = split_list(cfg.TRAIN.VALIDATE_HOLDOUT)
+    if holdout:
+        try:
+            test_data = [hold_out(d, holdout) for d in train_data]
+        except ValueError as err:
+            raise SystemExit(f"error: {err}") from None
     for d in test_data:
         total = len(d.sequences)
         d.sequences = d.sequences[:: cfg.TRAIN.VALIDATE_SEQUENCE_STEP]
-        logger.info("%s validation: %d of %d test sequences", d.label, len(d.sequences), total)
+        logger.info(
+            "%s validation: %d of %d %s sequences",
+            d.label,
+            len(d.sequences),
+            total,
+            "held-out training" if holdout else "test",
+        )
     body_model = smpl_body_model(cfg, test_data, device) if cfg.TRAIN.VALIDATE else None
     windows = [
         TrainingWindows(
@@ -119,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     for d, w in zip(train_data, windows):
         logger.info("%s train: %d sequences, %d windows", d.label, len(d), len(w))
 
-    model = spec.build().to(device)
+    model = spec.build()
+    if cfg.TRAIN.INIT == "linear" and not cfg.TRAIN.RESUME:
+        start_from_linear(model, cfg, train_data, run_dir if rank == 0 else None)
+    model = model.to(device)
     if world_size > 1:
         model = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
@@ -139,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if cfg.TRAIN.RESUME:
         trainer.resume(cfg.TRAIN.RESUME)
+    elif cfg.TRAIN.INIT == "linear":
+        trainer.validate_start()  # the learning curve's step-0 point: the linear model
     try:
         state = trainer.fit()
     except TrainingDiverged as err:

@@ -15,8 +15,10 @@ Sections (all on CPU with torch's default thread count unless ``--device``):
 - ``online``: frames/s of ``OnlineSmoother.update`` on one CPU thread for 1
   and 10 people, 17 joints x 3, W = 32 (512/256/3), causal.
 - ``training``: training throughput (windows/s, forward + backward + Adam
-  step) with the H36M-FCN config (H/R/B = 512/128/5, batch 1024), W = 32,
-  17 joints x 3.
+  step) with the H36M-FCN architecture (H/R/B = 512/128/5), W = 32, 17
+  joints x 3, before (``nn.Dropout``, batch 1,024) and after
+  (``BernoulliDropout``, batch 128), with the fraction of the measured
+  matmul rate each reaches.
 
 Results are printed and written as JSON (``--output``).
 
@@ -237,36 +239,63 @@ def stride_section(checkpoint: str | None, num_frames: int = 5000) -> dict[str, 
     return {"model": source, "frames": num_frames, "strides": rows}
 
 
-def training_section(steps: int = 5) -> dict[str, object]:
-    from lib.core.config import load_config
+def _training_rate(
+    spec: ModelSpec, batch: int, library_dropout: bool, steps: int
+) -> tuple[float, float]:
+    """(seconds per step, windows/s) of one training-step configuration, H36M-FCN-sized."""
+    from lib.core.config import get_cfg_defaults
     from lib.core.loss import SmoothNetLoss
-    from lib.core.run import model_spec
     from lib.core.trainer import make_optimizer, train_step
 
-    cfg, _ = load_config(
-        "train", ["--cfg", "configs/h36m_fcn_3D.yaml", "--slide_window_size", "32"]
-    )
-    spec = model_spec(cfg)
     torch.manual_seed(0)
     model = spec.build().train()
+    if library_dropout:  # the step as it was: torch's own Dropout
+        for block in model.res_blocks:
+            block.dropout = torch.nn.Dropout(spec.dropout)
+    cfg = get_cfg_defaults()
     optimizer, _ = make_optimizer(model, cfg)
-    loss_fn = SmoothNetLoss(cfg.LOSS.W_ACCEL, cfg.LOSS.W_POS)
-    batch = cfg.TRAIN.BATCH_SIZE
+    loss_fn = SmoothNetLoss(0.1, 1.0)
     pred = torch.randn(batch, spec.window_size, JOINTS * COORDS)
     gt = pred + 0.01 * torch.randn_like(pred)
     seconds = best_time(lambda: train_step(model, optimizer, loss_fn, pred, gt), repeats=steps)
-    rate = batch / seconds
-    print(
-        f"training (H36M-FCN config {spec.hidden_size}/{spec.res_hidden_size}/{spec.num_blocks}, "
-        f"W={spec.window_size}, batch {batch}, {JOINTS}x{COORDS}): {rate:.0f} windows/s "
-        f"({seconds:.2f} s per step)"
+    return seconds, batch / seconds
+
+
+def training_section(steps: int = 5) -> dict[str, object]:
+    """Training throughput before and after this project's changes, and the matmul fraction.
+
+    A step is forward, backward and an Adam (amsgrad) update on a batch of
+    W = 32 windows of 17 x 3 channels with the H36M-FCN architecture
+    (512/128/5, dropout 0.25). "Before": ``nn.Dropout`` and batches of 1,024
+    windows (the original's settings, 53k rows per layer, beyond the caches).
+    "After": :class:`~lib.models.smoothnet.BernoulliDropout` (the same
+    Bernoulli masks, drawn with one ``rand_like``) and batches of 128
+    (configs/h36m_cpu.yaml). The matmul fraction counts the linear layers'
+    multiply-adds, three times (forward, two backward products), against the
+    measured dense float32 rate.
+    """
+    spec = ModelSpec(32, "smoothnet", 512, 128, 5, 0.25)
+    rate = matmul_rate(torch.device("cpu"))
+    model = spec.build()
+    macs_per_window = JOINTS * COORDS * sum(
+        m.in_features * m.out_features for m in model.modules() if isinstance(m, torch.nn.Linear)
     )
-    return {
-        "spec": spec.__dict__,
-        "batch_size": batch,
-        "seconds_per_step": seconds,
-        "windows_per_s": rate,
-    }
+    rows = {}
+    for name, batch, library_dropout in (
+        ("before (nn.Dropout, batch 1024)", 1024, True),
+        ("nn.Dropout, batch 128", 128, True),
+        ("after (BernoulliDropout, batch 128)", 128, False),
+    ):
+        seconds, windows = _training_rate(spec, batch, library_dropout, steps)
+        fraction = 3 * 2 * macs_per_window * windows / rate
+        rows[name] = {"batch": batch, "seconds_per_step": seconds, "windows_per_s": windows,
+                      "matmul_fraction": fraction}  # fmt: skip
+        print(f"training, {name}: {windows:.0f} windows/s ({fraction:.0%} of the matmul rate)")
+    before = rows["before (nn.Dropout, batch 1024)"]["windows_per_s"]
+    after = rows["after (BernoulliDropout, batch 128)"]["windows_per_s"]
+    print(f"training speed-up: {after / before:.2f}x; dense matmul {rate / 1e9:.1f} GFLOP/s")
+    return {"spec": spec.__dict__, "matmul_flops": rate, "configurations": rows,
+            "speedup": after / before}  # fmt: skip
 
 
 def render_section(num_frames: int = 1000) -> dict[str, object]:

@@ -2,8 +2,9 @@
 
 Drops the optimizer, scheduler and random-number state (two thirds of the
 file) and keeps the weights, architecture, usage information, config and
-validation metrics. Copies the run's ``config.yaml`` and ``metrics.jsonl``
-beside it::
+validation metrics. Copies the run's ``config.yaml``, ``metrics.jsonl`` and
+``linear.pth.tar`` (the least-squares model of a ``TRAIN.INIT linear`` run,
+the ``linear`` baseline of the evaluation) beside it::
 
     python scripts/export_checkpoint.py results/<run>/checkpoint_last.pth.tar \\
         data/checkpoints/h36m_fcn_3D_w32
@@ -34,12 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         load_checkpoint(args.checkpoint)
     except (CheckpointError, OSError) as err:
         raise SystemExit(f"error: {err}") from None
-    raw = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+    raw = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
     for key in TRAINING_ONLY:
         raw.pop(key, None)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     atomic_torch_save(raw, args.output_dir / "checkpoint.pth.tar")
-    for name in ("config.yaml", "metrics.jsonl"):
+    for name in ("config.yaml", "metrics.jsonl", "linear.pth.tar"):
         source = args.checkpoint.parent / name
         if source.is_file():
             shutil.copyfile(source, args.output_dir / name)

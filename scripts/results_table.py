@@ -1,9 +1,12 @@
 """Markdown tables of the Human3.6M results written by ``scripts/reproduce_h36m.sh``.
 
 Reads ``<results>/<setting>/<run>/metrics.json`` (the newest run of each
-setting) and prints, per dataset, one row per method: the input, every
-filter (from the basic model's evaluation), SmoothNet and motion-aware
-SmoothNet, with MPJPE, PA-MPJPE and Accel. Also writes ``<results>/table.md``::
+setting, and of ``<setting>_unflagged`` when present) and prints, per
+setting, one row per method: the input, every baseline of the basic model's
+evaluation (filters and the least-squares linear model), SmoothNet and
+motion-aware SmoothNet, with MPJPE, PA-MPJPE and Accel; then a line saying
+whether SmoothNet beats every baseline on both MPJPE and Accel, and which
+ones it does not. Also writes ``<results>/table.md``::
 
     python scripts/results_table.py --results results/h36m
 """
@@ -19,8 +22,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.utils.io import write_text_atomic
 
-FILTERS = ("savgol", "gaus1d", "gaussian", "oneeuro")
+#: Baseline metric-key prefix -> row label, in table order.
+BASELINES = {
+    "savgol": "savgol",
+    "gaus1d": "gaus1d",
+    "gaussian_s2": "gaussian σ 2",
+    "gaussian": "gaussian σ 3",
+    "gaussian_s4": "gaussian σ 4",
+    "oneeuro": "oneeuro",
+    "linear": "linear (least squares)",
+}
 METRICS = (("mpjpe", "MPJPE"), ("pampjpe", "PA-MPJPE"), ("accel", "Accel"))
+#: Settings: (folder, unit, label).
+SETTINGS = (
+    ("h36m_fcn_3D_w32", "mm", "3D, lifted Hourglass detections (h36m_fcn_3D), W 32"),
+    ("h36m_hourglass_2D_w32", "px", "2D, Hourglass detections (h36m_hourglass_2D), W 32"),
+)
 
 
 def newest_metrics(folder: Path) -> dict:
@@ -30,30 +47,47 @@ def newest_metrics(folder: Path) -> dict:
     return json.loads(runs[-1].read_text())
 
 
-def rows_for(results: Path, basic: str) -> list[tuple[str, dict[str, float]]]:
+def rows_for(folder: Path) -> list[tuple[str, dict[str, float]]]:
     """(method label, metric values) rows of one setting and its motion-aware twin."""
-    base = newest_metrics(results / basic)
+    base = newest_metrics(folder)
     (label,) = base["results"]
     values = base["results"][label]
     rows = [("input", {m: values[f"input_{m}"] for m, _ in METRICS})]
-    rows += [(f, {m: values[f"{f}_{m}"] for m, _ in METRICS}) for f in FILTERS
-             if f"{f}_mpjpe" in values]  # fmt: skip
+    rows += [(name, {m: values[f"{key}_{m}"] for m, _ in METRICS})
+             for key, name in BASELINES.items() if f"{key}_mpjpe" in values]  # fmt: skip
     rows.append(("SmoothNet", {m: values[f"smoothnet_{m}"] for m, _ in METRICS}))
-    twin = results / f"{basic}_motion_aware"
-    if twin.is_dir():
+    twin = folder.parent / folder.name.replace("_w32", "_w32_motion_aware")
+    if twin != folder and twin.is_dir():
         other = newest_metrics(twin)["results"][label]
         rows.append(("motion-aware SmoothNet", {m: other[f"smoothnet_{m}"] for m, _ in METRICS}))
     return rows
 
 
-def table(results: Path, basic: str, unit: str) -> str:
+def verdict(rows: list[tuple[str, dict[str, float]]]) -> str:
+    """Whether SmoothNet has a lower MPJPE and a lower Accel than every baseline."""
+    values = dict(rows)
+    ours = values["SmoothNet"]
+    losses = [
+        f"{name} on {title}"
+        for name in BASELINES.values()
+        if name in values
+        for metric, title in (("mpjpe", "MPJPE"), ("accel", "Accel"))
+        if not ours[metric] < values[name][metric]
+    ]
+    if not losses:
+        return "SmoothNet beats every baseline on MPJPE and on Accel."
+    return "SmoothNet does not beat: " + ", ".join(losses) + "."
+
+
+def table(folder: Path, unit: str) -> str:
     units = {"accel": f"{unit}/frame²"}
     header = " | ".join(f"{name} ({units.get(m, unit)})" for m, name in METRICS)
     lines = [f"| method | {header} |",
              "|---|" + "---|" * len(METRICS)]  # fmt: skip
-    for method, values in rows_for(results, basic):
-        lines.append(f"| {method} | " + " | ".join(f"{values[m]:.2f}" for m, _ in METRICS) + " |")
-    return "\n".join(lines)
+    rows = rows_for(folder)
+    for method, values in rows:
+        lines.append(f"| {method} | " + " | ".join(f"{values[m]:.3f}" for m, _ in METRICS) + " |")
+    return "\n".join(lines) + "\n\n" + verdict(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,9 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=Path("results/h36m"))
     args = parser.parse_args(argv)
     parts = []
-    for basic, unit in (("h36m_fcn_3D_w32", "mm"), ("h36m_hourglass_2D_w32", "px")):
-        if (args.results / basic).is_dir():
-            parts.append(f"### {basic}\n\n{table(args.results, basic, unit)}\n")
+    for name, unit, title in SETTINGS:
+        for suffix, scope in (("", "all 235 test pairs"), ("_unflagged", "without the 12 flagged")):
+            folder = args.results / f"{name}{suffix}"
+            if folder.is_dir():
+                parts.append(f"### {title}, {scope}\n\n{table(folder, unit)}\n")
     if not parts:
         raise SystemExit(f"error: no evaluated settings under {args.results}")
     text = "\n".join(parts)

@@ -8,7 +8,9 @@ with ``--cfg`` and reproduces the run.
 Keys added to the original's (all documented below): ``MODEL.TYPE``,
 ``TRAIN.SAMPLING``, ``TRAIN.WINDOWS_PER_EPOCH``, ``TRAIN.BEST_METRIC``,
 ``EVALUATE.PAD_MODE``, ``EVALUATE.ACCEL_ZERO_PAD``, ``EVALUATE.MPVPE_ROOT_ALIGNED``,
-``EVALUATE.CHUNK_ROWS``, ``EVALUATE.TRADITION_GAUSSIAN``.
+``EVALUATE.CHUNK_ROWS``, ``EVALUATE.TRADITION_GAUSSIAN``, ``TRAIN.LR_SCHEDULE``,
+``TRAIN.WARMUP_STEPS``, ``TRAIN.LR_FLOOR``, ``TRAIN.INIT``, ``TRAIN.INIT_LINEAR``,
+``TRAIN.VALIDATE_HOLDOUT``, ``EVALUATE.WINDOW_WEIGHTS``, ``EVALUATE.TRADITION_LINEAR``.
 """
 
 from __future__ import annotations
@@ -74,10 +76,24 @@ def get_cfg_defaults() -> CfgNode:
     c.TRAIN.WORKERS_NUM = 0
     c.TRAIN.EPOCH = 70
     c.TRAIN.LR = 0.001
-    c.TRAIN.LRDECAY = 0.95  # multiplicative, per epoch
+    c.TRAIN.LRDECAY = 0.95  # multiplicative, per epoch (LR_SCHEDULE "epoch")
+    # "epoch": the original's per-epoch exponential decay (LRDECAY).
+    # "cosine": linear warm-up over WARMUP_STEPS optimizer steps, then cosine decay to
+    # LR * LR_FLOOR at the last step of the run (EPOCH epochs); for window-sampled training.
+    c.TRAIN.LR_SCHEDULE = "epoch"
+    c.TRAIN.WARMUP_STEPS = 0
+    c.TRAIN.LR_FLOOR = 0.01
+    # "random": PyTorch's default initialisation. "linear": start from the least-squares
+    # linear window model (lib/models/warm_start.py), read from INIT_LINEAR or, when that
+    # is empty, fitted on the training split and saved as linear.pth.tar in the run folder.
+    c.TRAIN.INIT = "random"
+    c.TRAIN.INIT_LINEAR = ""
     c.TRAIN.RESUME = ""  # checkpoint to resume from (also --resume)
     c.TRAIN.VALIDATE = True  # evaluate on the test split after every epoch
     c.TRAIN.VALIDATE_SEQUENCE_STEP = 1  # validate on every n-th test sequence (1: all)
+    # Comma list of sequence-name prefixes (e.g. "S8_") held out of the training split and
+    # used for validation instead of the test split (for tuning without touching the test set).
+    c.TRAIN.VALIDATE_HOLDOUT = ""
     c.TRAIN.USE_6D_SMPL = True
     # "uniform": every valid window of every sequence once per epoch.
     # "original": the original's indexing (last sequence over-sampled, last window skipped).
@@ -89,8 +105,15 @@ def get_cfg_defaults() -> CfgNode:
     c.EVALUATE.PRETRAINED = ""  # checkpoint (--checkpoint)
     c.EVALUATE.ROOT_RELATIVE = True
     c.EVALUATE.SLIDE_WINDOW_STEP_SIZE = 1
-    c.EVALUATE.TRADITION = ""  # savgol, gaus1d, gaussian, oneeuro, all (--tradition)
+    # savgol, gaus1d, gaussian, gaussian_s2, gaussian_s4, oneeuro, linear or all (--tradition)
+    c.EVALUATE.TRADITION = ""
     c.EVALUATE.PAD_MODE = "edge"  # short sequences: "edge" (never scored) or "zero"
+    # Overlapping window outputs: "hann" (tapered weights, no seams between windows) or
+    # "uniform" (the original's plain average, to reproduce published numbers).
+    c.EVALUATE.WINDOW_WEIGHTS = "hann"
+    # JSON file listing test sequences to leave out (a list of names, or {"flagged": [...]},
+    # e.g. data/poses/h36m_hourglass_2D/flagged.json); "": score every sequence.
+    c.EVALUATE.EXCLUDE_FILE = ""
     c.EVALUATE.ACCEL_ZERO_PAD = False  # True: the original's zero-padded Accel average
     c.EVALUATE.MPVPE_ROOT_ALIGNED = True  # SMPL vertices on the hip root; False: the original
     c.EVALUATE.CHUNK_ROWS = 0  # windows x channels per model call; 0: 4096 on CPU, 65536 on CUDA
@@ -102,6 +125,10 @@ def get_cfg_defaults() -> CfgNode:
     c.EVALUATE.TRADITION_GAUS1D.SIGMA = 3.0
     c.EVALUATE.TRADITION_GAUSSIAN = CfgNode()
     c.EVALUATE.TRADITION_GAUSSIAN.SIGMA = 3.0
+    c.EVALUATE.TRADITION_LINEAR = CfgNode()
+    # The least-squares linear window model for the "linear" method; "": linear.pth.tar
+    # beside the evaluated checkpoint (where training runs and shipped checkpoints keep it).
+    c.EVALUATE.TRADITION_LINEAR.CHECKPOINT = ""
     c.EVALUATE.TRADITION_ONEEURO = CfgNode()
     c.EVALUATE.TRADITION_ONEEURO.MIN_CUTOFF = 0.04
     c.EVALUATE.TRADITION_ONEEURO.BETA = 0.7
@@ -109,6 +136,10 @@ def get_cfg_defaults() -> CfgNode:
     c.LOSS = CfgNode()
     c.LOSS.W_ACCEL = 1.0
     c.LOSS.W_POS = 1.0
+    # "uniform": the original loss. "hann": each window frame weighted as the overlapping
+    # outputs are combined at inference (EVALUATE.WINDOW_WEIGHTS hann), mean 1.
+    c.LOSS.WINDOW_WEIGHTS = "uniform"
+    c.LOSS.NORM = "l1"  # "l1": the original's absolute errors; "l2": squared errors
 
     c.LOG = CfgNode()
     c.LOG.NAME = ""
@@ -140,7 +171,8 @@ def build_parser(script: str) -> argparse.ArgumentParser:
     if script == "eval":
         parser.add_argument(
             "--tradition",
-            help="classical filter to compare: savgol, gaus1d, gaussian, oneeuro or all",
+            help="baselines to compare, comma list: savgol, gaus1d, gaussian, gaussian_s2, "
+            "gaussian_s4, oneeuro, linear (least squares), or all",
         )
     if script == "visualize":
         parser.add_argument("--visualize_video_id", type=int, help="0-based test sequence index")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -44,15 +44,26 @@ from lib.utils.rotations import rot6d_to_axis_angle
 PCK_THRESHOLDS = {"005": 0.05, "01": 0.1, "02": 0.2}
 
 
+#: Baselines that are fitted window models rather than fixed filters (scored like
+#: SmoothNet: stride-1 windows, overlaps averaged). ``linear``: the least-squares
+#: linear window model (:mod:`lib.models.linear`).
+WINDOW_BASELINES: tuple[str, ...] = ("linear",)
+
+
 def resolve_filters(tradition: str) -> list[str]:
-    """Filter names from ``EVALUATE.TRADITION`` (``""``, one name, a comma list or ``all``)."""
+    """Method names from ``EVALUATE.TRADITION``: ``""``, one name, a comma list or ``all``.
+
+    ``all`` is every classical filter plus ``linear``; names of
+    :data:`WINDOW_BASELINES` stay in the list (the caller supplies their models).
+    """
     names = [t.strip().lower() for t in str(tradition).split(",") if t.strip()]
     if names == ["all"]:
-        return list(FILTERS)
-    unknown = [n for n in names if n not in FILTERS]
+        return [*FILTERS, *WINDOW_BASELINES]
+    valid = [*FILTERS, *WINDOW_BASELINES]
+    unknown = [n for n in names if n not in valid]
     if unknown:
         raise ValueError(
-            f"--tradition: unknown filter {unknown[0]!r}; choose from {', '.join(FILTERS)} or all"
+            f"--tradition: unknown filter {unknown[0]!r}; choose from {', '.join(valid)} or all"
         )
     return names
 
@@ -71,7 +82,7 @@ def filter_kwargs(name: str, cfg: CfgNode) -> dict[str, float]:
         },
         "gaussian": {"sigma": e.TRADITION_GAUSSIAN.SIGMA},
         "oneeuro": {"min_cutoff": e.TRADITION_ONEEURO.MIN_CUTOFF, "beta": e.TRADITION_ONEEURO.BETA},
-    }[name]
+    }.get(name, {})
 
 
 def _synchronize(device: torch.device) -> None:
@@ -111,6 +122,7 @@ def evaluate_set(
     cfg: CfgNode,
     filters: Sequence[str] = (),
     body_model: SMPLEvaluator | None = None,
+    window_models: Mapping[str, torch.nn.Module] | None = None,
 ) -> dict[str, float]:
     """Score the model (and filters) on every sequence of a test set.
 
@@ -119,13 +131,19 @@ def evaluate_set(
         window_size: its window W.
         dataset: the test sequences.
         cfg: config (``EVALUATE.*``, ``DATASET.ROOT_*``, ``SMPL_MODEL_DIR``).
-        filters: names of classical filters to score alongside.
+        filters: names of classical filters (and of :data:`WINDOW_BASELINES`
+            given in ``window_models``) to score alongside.
         body_model: the SMPL model for ``smpl`` data (built from
             ``SMPL_MODEL_DIR`` when None).
+        window_models: fitted window models by name (e.g. ``{"linear": m}``),
+            applied like SmoothNet; names in ``filters`` without a model are
+            skipped.
 
     Returns:
         Metric name -> value, in the original's key order.
     """
+    window_models = dict(window_models or {})
+    filters = [f for f in filters if f not in WINDOW_BASELINES or f in window_models]
     if dataset.representation == "smpl" and body_model is None:
         body_model = SMPLEvaluator(cfg.SMPL_MODEL_DIR)
     model.eval()
@@ -147,6 +165,7 @@ def evaluate_set(
             stride=cfg.EVALUATE.SLIDE_WINDOW_STEP_SIZE,
             pad_mode=cfg.EVALUATE.PAD_MODE,
             chunk_rows=cfg.EVALUATE.CHUNK_ROWS,
+            weighting=cfg.EVALUATE.WINDOW_WEIGHTS,
         )
         _synchronize(device)
         seconds["smoothnet"] += time.perf_counter() - start
@@ -154,7 +173,21 @@ def evaluate_set(
         shaped = seq.detected.reshape(seq.num_frames, -1, len(seq.center))
         for name in filters:
             start = time.perf_counter()
-            outputs[name] = apply_filter(name, shaped, **filter_kwargs(name, cfg))
+            if name in window_models:
+                baseline = window_models[name].eval()
+                outputs[name] = (
+                    smooth_sequence(
+                        baseline,
+                        x,
+                        baseline.window_size,
+                        pad_mode=cfg.EVALUATE.PAD_MODE,
+                        weighting=cfg.EVALUATE.WINDOW_WEIGHTS,
+                    )
+                    .cpu()
+                    .numpy()
+                )
+            else:
+                outputs[name] = apply_filter(name, shaped, **filter_kwargs(name, cfg))
             seconds[name] += time.perf_counter() - start
         frames += seq.num_frames
         if dataset.representation == "smpl":
@@ -253,7 +286,8 @@ def _score_smpl_sequence(
 
 
 def _filter_prefix(name: str, filters: list[str]) -> str:
-    return "filter" if len(filters) == 1 else name
+    """The original's ``filter_*`` keys for a single classical filter, else the name."""
+    return "filter" if len(filters) == 1 and name not in WINDOW_BASELINES else name
 
 
 def _report(

@@ -13,7 +13,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from lib.utils.windows import PadMode, frame_indices, pad_sequence, window_starts
+from lib.utils.windows import (
+    PadMode,
+    frame_indices,
+    pad_sequence,
+    window_starts,
+    window_weights,
+)
 
 #: Rows (windows x channels) pushed through the model at once, per device type.
 #: CPU: large enough for efficient matrix products, small enough for the
@@ -35,6 +41,7 @@ def smooth_sequence(
     stride: int = 1,
     pad_mode: PadMode = "edge",
     chunk_rows: int | None = None,
+    weighting: str = "hann",
 ) -> torch.Tensor:
     """Smooth a ``(T, C)`` sequence with a window model.
 
@@ -50,6 +57,9 @@ def smooth_sequence(
             ``"zero"``); padded frames are cut off from the result.
         chunk_rows: windows x channels per model call; None or 0 picks
             :func:`default_chunk_rows` for the input's device.
+        weighting: how overlapping window outputs are combined:
+            ``"hann"`` (tapered, no seams) or ``"uniform"`` (the original's
+            plain average); see :func:`lib.utils.windows.window_weights`.
 
     Returns:
         ``(T, C)`` smoothed sequence in the model's dtype.
@@ -61,7 +71,13 @@ def smooth_sequence(
     length = padded.shape[0]
     starts = window_starts(length, window_size, stride)
     index = torch.from_numpy(frame_indices(starts, window_size)).to(x.device)
-    coverage = torch.bincount(index.reshape(-1), minlength=length)
+    uniform = weighting == "uniform"
+    weights = torch.from_numpy(window_weights(window_size, weighting)).to(x.device)
+    coverage = torch.bincount(
+        index.reshape(-1),
+        weights=None if uniform else weights.repeat(len(starts)),
+        minlength=length,
+    )
 
     sequence = padded.transpose(0, 1).contiguous()  # (C, T')
     total: torch.Tensor | None = None
@@ -70,6 +86,8 @@ def smooth_sequence(
     for first in range(0, len(starts), step):
         chunk_index = index[first : first + step]  # (n, W)
         prediction = model(sequence[:, chunk_index])  # (C, n, W)
+        if not uniform:
+            prediction = prediction * weights.to(prediction.dtype)
         if total is None:
             total = prediction.new_zeros((channels, length))
         total.index_add_(1, chunk_index.reshape(-1), prediction.reshape(channels, -1))
@@ -85,6 +103,7 @@ def smooth_array(
     stride: int = 1,
     pad_mode: PadMode = "edge",
     chunk_rows: int | None = None,
+    weighting: str = "hann",
 ) -> np.ndarray | torch.Tensor:
     """Smooth a ``(T, ...)`` array (e.g. ``(T, K, C)``) and return the same type.
 
@@ -97,7 +116,9 @@ def smooth_array(
     tensor = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x))
     shape = tensor.shape
     flat = tensor.reshape(shape[0], -1).to(device=device, dtype=torch.float32)
-    out = smooth_sequence(model, flat, window_size, stride, pad_mode, chunk_rows).reshape(shape)
+    out = smooth_sequence(
+        model, flat, window_size, stride, pad_mode, chunk_rows, weighting
+    ).reshape(shape)
     if isinstance(x, torch.Tensor):
         return out.to(x.device, x.dtype if x.is_floating_point() else out.dtype)
     dtype = x.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float32

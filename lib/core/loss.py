@@ -5,11 +5,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from lib.utils.windows import window_weights as window_weights_of
+
 
 def second_difference(x: torch.Tensor, dim: int = 1) -> torch.Tensor:
     """``x[t] - 2 x[t+1] + x[t+2]`` along ``dim`` (length shrinks by 2)."""
     n = x.shape[dim]
     return x.narrow(dim, 0, n - 2) - 2 * x.narrow(dim, 1, n - 2) + x.narrow(dim, 2, n - 2)
+
+
+#: ``l1``: the original's absolute errors. ``l2``: squared errors.
+LOSS_NORMS: tuple[str, ...] = ("l1", "l2")
 
 
 class SmoothNetLoss(nn.Module):
@@ -18,15 +24,55 @@ class SmoothNetLoss(nn.Module):
     ``a`` is the second difference along time. Both means run over every
     element (batch x frames x channels).
 
+    With ``window_weights="hann"`` every frame of a window counts by the
+    weight its position gets when overlapping outputs are combined
+    (:func:`lib.utils.windows.window_weights`, normalised to mean 1; an
+    acceleration by the weight of its middle frame), so training spends its
+    effort where the outputs are used. ``"uniform"`` is the original loss.
+
+    With ``norm="l2"`` both terms use squared instead of absolute errors:
+    the network then estimates the conditional mean of the ground truth
+    rather than its median. The mean changes smoothly as a window slides
+    over an outlier, where the median jumps, so the outputs are smoother;
+    and the least-squares linear model (the warm start) is the best linear
+    model under this loss, so training can only add nonlinear gains.
+
     Args:
         w_accel: weight of the acceleration term (0.1 in the released configs).
         w_pos: weight of the position term.
+        window_weights: ``"uniform"`` (the original) or ``"hann"``.
+        norm: ``"l1"`` (the original) or ``"l2"``.
     """
 
-    def __init__(self, w_accel: float = 1.0, w_pos: float = 1.0) -> None:
+    def __init__(
+        self,
+        w_accel: float = 1.0,
+        w_pos: float = 1.0,
+        window_weights: str = "uniform",
+        norm: str = "l1",
+    ) -> None:
         super().__init__()
+        if norm not in LOSS_NORMS:
+            raise ValueError(f"LOSS.NORM must be one of {', '.join(LOSS_NORMS)}, got {norm!r}")
+        self.norm = norm
         self.w_accel = w_accel
         self.w_pos = w_pos
+        window_weights_of(2, window_weights)  # validate the name early
+        self.window_weights = window_weights
+        self._weights: dict[tuple[int, torch.dtype, torch.device], torch.Tensor] = {}
+
+    def _error(self, difference: torch.Tensor) -> torch.Tensor:
+        return difference.abs() if self.norm == "l1" else difference.square()
+
+    def _position_weights(self, length: int, like: torch.Tensor) -> torch.Tensor | None:
+        """``(length, 1)`` weights of mean 1, or None for the uniform loss."""
+        if self.window_weights == "uniform":
+            return None
+        key = (length, like.dtype, like.device)
+        if key not in self._weights:
+            w = torch.from_numpy(window_weights_of(length, self.window_weights))
+            self._weights[key] = (w / w.mean()).to(like)[:, None]
+        return self._weights[key]
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Loss of ``(B, W, C)`` predictions against ``(B, W, C)`` targets."""
@@ -35,8 +81,16 @@ class SmoothNetLoss(nn.Module):
                 f"prediction {tuple(prediction.shape)} and target {tuple(target.shape)} differ"
             )
         target = target.to(prediction.dtype)
-        position = (prediction - target).abs().mean()
+        weights = self._position_weights(prediction.shape[1], prediction)
+        position_error = self._error(prediction - target)
+        if weights is not None:
+            position_error = position_error * weights
+        position = position_error.mean()
         if prediction.shape[1] < 3:
             return self.w_pos * position
-        accel = (second_difference(prediction) - second_difference(target)).abs().mean()
+        accel_error = self._error(second_difference(prediction) - second_difference(target))
+        if weights is not None:
+            middle = weights[1:-1]
+            accel_error = accel_error * (middle / middle.mean())
+        accel = accel_error.mean()
         return self.w_accel * accel + self.w_pos * position

@@ -43,6 +43,7 @@ from lib.core.inference import smooth_sequence
 from lib.models.checkpoint import UsageInfo, load_checkpoint
 from lib.models.filters import FILTERS, apply_filter
 from lib.utils.arrays import numpy_with_restore
+from lib.utils.windows import window_weights as window_weights_of
 
 logger = logging.getLogger(__name__)
 
@@ -128,15 +129,21 @@ class _Normaliser:
 
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "data" / "checkpoints"
-# Checkpoints trained on Human3.6M and shipped in data/checkpoints/, by name.
+_SHIPPED_MODELS = (
+    "h36m_fcn_3D_w32",
+    "h36m_fcn_3D_w32_motion_aware",
+    "h36m_hourglass_2D_w32",
+    "h36m_hourglass_2D_w32_motion_aware",
+)
+# Checkpoints trained on Human3.6M and shipped in data/checkpoints/, by name; each
+# basic one has a "<name>_linear" twin, the least-squares linear window model it
+# was started from (the "linear" baseline).
 SHIPPED_CHECKPOINTS: dict[str, Path] = {
-    name: SHIPPED_DIR / name / "checkpoint.pth.tar"
-    for name in (
-        "h36m_fcn_3D_w32",
-        "h36m_fcn_3D_w32_motion_aware",
-        "h36m_hourglass_2D_w32",
-        "h36m_hourglass_2D_w32_motion_aware",
-    )
+    name: SHIPPED_DIR / name / "checkpoint.pth.tar" for name in _SHIPPED_MODELS
+} | {
+    f"{name}_linear": SHIPPED_DIR / name / "linear.pth.tar"
+    for name in _SHIPPED_MODELS
+    if not name.endswith("motion_aware")
 }
 # What ``method="auto"`` picks, by values per joint.
 DEFAULT_CHECKPOINTS: dict[int, str] = {2: "h36m_hourglass_2D_w32", 3: "h36m_fcn_3D_w32"}
@@ -169,6 +176,9 @@ class Smoother:
         root_joints: 3D root joint indices (default: the centroid of all joints).
         fps: frame rate of the input; when it differs from the checkpoint's
             training fps by more than 10 %, offline input is resampled to it.
+        window_weights: how overlapping window outputs are combined, offline
+            and online: ``"hann"`` (tapered, default) or ``"uniform"`` (the
+            original's plain average).
         **filter_kwargs: parameters of a classical filter.
     """
 
@@ -180,6 +190,7 @@ class Smoother:
         min_confidence: float = 0.0,
         root_joints: Sequence[int] | None = None,
         fps: float | None = None,
+        window_weights: str = "hann",
         **filter_kwargs: Any,
     ) -> None:
         self.filter_name: str | None = None
@@ -195,7 +206,10 @@ class Smoother:
             self.model = loaded.model.to(self.device).eval()
             self.window_size = loaded.spec.window_size
             self.info = loaded.info
+            self.model_type = loaded.spec.model_type
         self.stride = stride
+        self.weighting = window_weights
+        self.position_weights = window_weights_of(self.window_size, window_weights)
         self.min_confidence = min_confidence
         self.root_joints = root_joints
         self.fps = fps
@@ -208,7 +222,10 @@ class Smoother:
 
     @property
     def name(self) -> str:
-        return self.filter_name or f"SmoothNet W={self.window_size}"
+        if self.filter_name:
+            return self.filter_name
+        kind = "linear" if getattr(self, "model_type", "") == "linear" else "SmoothNet"
+        return f"{kind} W={self.window_size}"
 
     # -- offline ---------------------------------------------------------------
 
@@ -272,7 +289,9 @@ class Smoother:
         else:
             values, restore = self._resample(norm.to_model(filled))
             tensor = torch.from_numpy(values.astype(np.float32)).to(self.device)
-            result = smooth_sequence(self.model, tensor, self.window_size, self.stride)
+            result = smooth_sequence(
+                self.model, tensor, self.window_size, self.stride, weighting=self.weighting
+            )
             smoothed = restore(result.cpu().numpy().astype(np.float64))
         out = norm.from_model(smoothed, num_joints)
         out[missing] = np.nan
@@ -308,7 +327,7 @@ class _Track:
     last_seen: int
     norm: _Normaliser
     sums: dict[int, np.ndarray] = field(default_factory=dict)
-    counts: dict[int, int] = field(default_factory=dict)
+    counts: dict[int, float] = field(default_factory=dict)
 
 
 class OnlineSmoother:
@@ -445,10 +464,11 @@ class OnlineSmoother:
         with torch.no_grad():
             out = self.smoother.model(batch).cpu().numpy().astype(np.float64)
         for track, chunk in zip(tracks, np.split(out, np.cumsum(sizes)[:-1])):
+            weights = self.smoother.position_weights
             for k, f in enumerate(range(t - self.window + 1, t + 1)):
                 if f >= track.start:  # positions before the track began are padding
-                    track.sums[f] = track.sums.get(f, 0.0) + chunk[:, k]
-                    track.counts[f] = track.counts.get(f, 0) + 1
+                    track.sums[f] = track.sums.get(f, 0.0) + weights[k] * chunk[:, k]
+                    track.counts[f] = track.counts.get(f, 0.0) + weights[k]
             for f in [f for f in track.sums if f < t - self.latency]:  # already emitted
                 del track.sums[f], track.counts[f]
 

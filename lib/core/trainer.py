@@ -54,10 +54,45 @@ class TrainState:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
-def make_optimizer(model: nn.Module, cfg: CfgNode) -> tuple[torch.optim.Optimizer, Any]:
-    """Adam (amsgrad) and a per-epoch exponential learning-rate decay."""
+LR_SCHEDULES: tuple[str, ...] = ("epoch", "cosine")
+
+
+def warmup_cosine_factor(step: int, total_steps: int, warmup_steps: int, floor: float) -> float:
+    """Learning-rate multiplier at optimizer step ``step`` (0-based).
+
+    Linear warm-up from ``1 / (warmup_steps + 1)`` to 1 over the first
+    ``warmup_steps`` steps, then a cosine decay from 1 to ``floor`` reached at
+    step ``total_steps - 1``; ``floor`` after that.
+    """
+    if step < warmup_steps:
+        return (step + 1) / (warmup_steps + 1)
+    span = max(total_steps - 1 - warmup_steps, 1)
+    progress = min(max(step - warmup_steps, 0) / span, 1.0)
+    return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def make_optimizer(
+    model: nn.Module, cfg: CfgNode, total_steps: int = 0
+) -> tuple[torch.optim.Optimizer, Any]:
+    """Adam (amsgrad) and the learning-rate schedule of ``TRAIN.LR_SCHEDULE``.
+
+    ``"epoch"``: the original's exponential decay by ``TRAIN.LRDECAY``, stepped
+    once per epoch. ``"cosine"``: :func:`warmup_cosine_factor` over
+    ``total_steps`` optimizer steps, stepped after every optimizer step.
+    """
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.TRAIN.LR, amsgrad=True)
-    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=cfg.TRAIN.LRDECAY)
+    if cfg.TRAIN.LR_SCHEDULE == "cosine":
+        warmup, floor = cfg.TRAIN.WARMUP_STEPS, cfg.TRAIN.LR_FLOOR
+        scheduler: Any = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: warmup_cosine_factor(step, total_steps, warmup, floor)
+        )
+    elif cfg.TRAIN.LR_SCHEDULE == "epoch":
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=cfg.TRAIN.LRDECAY)
+    else:
+        raise ValueError(
+            f"TRAIN.LR_SCHEDULE must be one of {', '.join(LR_SCHEDULES)}, "
+            f"got {cfg.TRAIN.LR_SCHEDULE!r}"
+        )
     return optimizer, scheduler
 
 
@@ -112,8 +147,13 @@ class Trainer:
         self.model, self.device = model, device
         self.train_sets, self.test_sets = train_sets, test_sets
         self.run_dir, self.rank, self.world_size = run_dir, rank, world_size
-        self.optimizer, self.scheduler = make_optimizer(model, cfg)
-        self.loss_fn = SmoothNetLoss(cfg.LOSS.W_ACCEL, cfg.LOSS.W_POS)
+        self.step_schedule = cfg.TRAIN.LR_SCHEDULE != "epoch"
+        self.optimizer, self.scheduler = make_optimizer(
+            model, cfg, self.steps_per_epoch() * cfg.TRAIN.EPOCH
+        )
+        self.loss_fn = SmoothNetLoss(
+            cfg.LOSS.W_ACCEL, cfg.LOSS.W_POS, cfg.LOSS.WINDOW_WEIGHTS, cfg.LOSS.NORM
+        )
         self.state = TrainState()
         self.filters = resolve_filters(cfg.EVALUATE.TRADITION)
         self.writer = None
@@ -164,11 +204,16 @@ class Trainer:
         if "rng_state" in loaded.extra:
             torch.set_rng_state(loaded.extra["rng_state"])
         self.state.next_epoch = (loaded.epoch if loaded.epoch is not None else -1) + 1
+        self.global_step = self.state.next_epoch * self.steps_per_epoch()
         self.state.best_metric = loaded.extra.get("best_metric")
         self.state.best_epoch = loaded.extra.get("best_epoch")
         logger.info("resumed from %s at epoch %d", path, self.state.next_epoch + 1)
 
     # -- one epoch -----------------------------------------------------------
+
+    def steps_per_epoch(self) -> int:
+        """Optimizer steps in one epoch (rounds x datasets), the same every epoch."""
+        return min(len(b) for b in self._batches(0)) * len(self.train_sets)
 
     def _batches(self, epoch: int) -> list[list[np.ndarray]]:
         """Per dataset, this process's index batches for the epoch."""
@@ -210,6 +255,8 @@ class Trainer:
                     gt.to(self.device, non_blocking=True),
                 )
                 self._check_finite(loss, epoch)
+                if self.step_schedule:
+                    self.scheduler.step()
                 total += torch.stack(
                     [loss.double(), torch.ones((), dtype=torch.float64, device=self.device)]
                 )
@@ -256,6 +303,23 @@ class Trainer:
 
     # -- the loop ------------------------------------------------------------
 
+    def validate_start(self) -> None:
+        """Validate the untrained (e.g. warm-started) model: the curve's step-0 point."""
+        if self.rank != 0 or not (self.cfg.TRAIN.VALIDATE and self.test_sets):
+            return
+        start = time.perf_counter()
+        results = self.validate(-1)
+        record = {
+            "epoch": None,
+            "step": 0,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "train_loss": None,
+            "seconds": time.perf_counter() - start,
+            "validation": results,
+        }
+        self.state.history.append(record)
+        self._log_epoch(record, improved=False)
+
     def fit(self) -> TrainState:
         """Train from ``state.next_epoch`` to ``TRAIN.EPOCH``."""
         for epoch in range(self.state.next_epoch, self.cfg.TRAIN.EPOCH):
@@ -282,10 +346,12 @@ class Trainer:
                 ):
                     self.state.best_metric, self.state.best_epoch = value, epoch
                     improved = True
-            self.scheduler.step()
+            if not self.step_schedule:
+                self.scheduler.step()
             seconds = time.perf_counter() - start
             record = {
                 "epoch": epoch,
+                "step": self.global_step,
                 "lr": lr,
                 "train_loss": loss,
                 "seconds": seconds,
@@ -307,15 +373,19 @@ class Trainer:
     def _log_epoch(self, record: dict[str, Any], improved: bool) -> None:
         with (self.run_dir / "metrics.jsonl").open("a") as f:
             f.write(json.dumps(record) + "\n")
-        if self.writer is not None:
+        if self.writer is not None and record["epoch"] is not None:
             self.writer.add_scalar("train/epoch_loss", record["train_loss"], record["epoch"] + 1)
             self.writer.add_scalar("train/lr", record["lr"], record["epoch"] + 1)
-        parts = [
-            f"epoch {record['epoch'] + 1}/{self.cfg.TRAIN.EPOCH}",
-            f"loss {record['train_loss']:.5f}",
-            f"lr {record['lr']:.3g}",
-            f"{record['seconds']:.1f}s",
-        ]
+        if record["epoch"] is None:
+            parts = [f"start (step 0), lr {record['lr']:.3g}", f"{record['seconds']:.1f}s"]
+        else:
+            parts = [
+                f"epoch {record['epoch'] + 1}/{self.cfg.TRAIN.EPOCH}",
+                f"step {record['step']}",
+                f"loss {record['train_loss']:.5f}",
+                f"lr {record['lr']:.3g}",
+                f"{record['seconds']:.1f}s",
+            ]
         for label, metrics in record["validation"].items():
             shown = ", ".join(
                 f"{k} {v:.3f}"

@@ -16,7 +16,9 @@ frame.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +115,11 @@ def _key(data: dict[str, Any], path: Path, *names: str) -> Any:
             return data[name]
     wanted = " or ".join(repr(n) for n in names)
     raise DataError(f"{path}: missing key {wanted}; keys present: {', '.join(sorted(data))}")
+
+
+def bare_name(name: str) -> str:
+    """A sequence name without its ``#<index> `` label (``S9_Walking.54138969``)."""
+    return re.sub(r"^#\d+ ", "", name)
 
 
 def _sequence_name(imgnames: Any, index: int) -> str:
@@ -344,3 +351,30 @@ class SequenceSet:
                 self.layout.name,
                 self.layout.num_joints,
             )
+
+
+def read_exclusions(path: str | Path) -> set[str]:
+    """Sequence names listed in a JSON file: a list, or a dict with a ``"flagged"`` list.
+
+    Raises:
+        DataError: unreadable file or another layout (one line naming the file).
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise DataError(f"EVALUATE.EXCLUDE_FILE {path}: {err}") from None
+    names = data.get("flagged") if isinstance(data, dict) else data
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DataError(
+            f"EVALUATE.EXCLUDE_FILE {path}: expected a list of sequence names "
+            '(or {"flagged": [...]})'
+        )
+    return set(names)
+
+
+def exclude_sequences(dataset: SequenceSet, names: set[str]) -> int:
+    """Drop the sequences of ``dataset`` whose bare names are in ``names``; returns the count."""
+    before = len(dataset.sequences)
+    dataset.sequences = [s for s in dataset.sequences if bare_name(s.name) not in names]
+    return before - len(dataset.sequences)

@@ -19,11 +19,12 @@ Sampling (``TRAIN.SAMPLING``):
 from __future__ import annotations
 
 import bisect
+import copy
 
 import numpy as np
 import torch
 
-from lib.dataset.base import PoseSequence
+from lib.dataset.base import PoseSequence, SequenceSet, bare_name
 from lib.utils.windows import pad_sequence
 
 SAMPLING_MODES: tuple[str, ...] = ("uniform", "original")
@@ -128,3 +129,35 @@ def epoch_indices(
         order = order[:per_epoch]
     usable = len(order) - len(order) % world_size
     return order[:usable][rank::world_size]
+
+
+def hold_out(train_set: SequenceSet, prefixes: list[str]) -> SequenceSet:
+    """Move the sequences whose names start with any of ``prefixes`` out of a training set.
+
+    Args:
+        train_set: a training split; its ``sequences`` lose the held-out ones.
+        prefixes: sequence-name prefixes, e.g. ``["S8_"]`` for one subject.
+
+    Returns:
+        A copy of ``train_set`` holding only the held-out sequences (for
+        validation).
+
+    Raises:
+        ValueError: when no sequence, or every sequence, matches.
+    """
+
+    def selected(seq: PoseSequence) -> bool:
+        return bare_name(seq.name).startswith(tuple(prefixes))
+
+    keep = [s for s in train_set.sequences if not selected(s)]
+    held = [s for s in train_set.sequences if selected(s)]
+    if not held or not keep:
+        raise ValueError(
+            f"TRAIN.VALIDATE_HOLDOUT {','.join(prefixes)}: {len(held)} of "
+            f"{len(train_set.sequences)} {train_set.label} training sequences match; "
+            "it must select some but not all"
+        )
+    validation = copy.copy(train_set)
+    validation.sequences = held
+    train_set.sequences = keep
+    return validation

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from lib.models.linear import LinearWindowModel
 from lib.models.motion_aware import MotionAwareSmoothNet
 from lib.models.smoothnet import SmoothNet
 from lib.utils.io import atomic_path
@@ -33,8 +34,8 @@ from lib.utils.io import atomic_path
 logger = logging.getLogger(__name__)
 
 FORMAT = "smoothnet-py/1"
-ModelType = Literal["smoothnet", "motion_aware"]
-MODEL_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware")
+ModelType = Literal["smoothnet", "motion_aware", "linear"]
+MODEL_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware", "linear")
 
 
 class CheckpointError(ValueError):
@@ -47,7 +48,9 @@ class ModelSpec:
 
     Attributes:
         window_size: window length W.
-        model_type: ``"smoothnet"`` (basic) or ``"motion_aware"``.
+        model_type: ``"smoothnet"`` (basic), ``"motion_aware"`` or ``"linear"``
+            (the least-squares baseline, :mod:`lib.models.linear`; only
+            ``window_size`` matters for it).
         hidden_size: encoder width H.
         res_hidden_size: residual bottleneck width R.
         num_blocks: residual blocks B.
@@ -61,8 +64,10 @@ class ModelSpec:
     num_blocks: int = 3
     dropout: float = 0.5
 
-    def build(self) -> SmoothNet:
+    def build(self) -> nn.Module:
         """A freshly initialised model of this architecture."""
+        if self.model_type == "linear":
+            return LinearWindowModel(self.window_size)
         kwargs = dict(
             hidden_size=self.hidden_size,
             res_hidden_size=self.res_hidden_size,
@@ -118,7 +123,7 @@ class LoadedCheckpoint:
         extra: any other top-level entries (scheduler state, ...).
     """
 
-    model: SmoothNet
+    model: nn.Module
     spec: ModelSpec
     info: UsageInfo
     source_format: str
@@ -131,6 +136,8 @@ class LoadedCheckpoint:
     def summary(self) -> str:
         """One line describing what was loaded."""
         s = self.spec
+        if s.model_type == "linear":
+            return f"linear W={s.window_size} ({self.source_format})"
         return (
             f"{s.model_type} W={s.window_size} H={s.hidden_size} R={s.res_hidden_size} "
             f"B={s.num_blocks} ({self.source_format}"

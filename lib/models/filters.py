@@ -20,6 +20,7 @@ arguments override their defaults.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import TypeVar
@@ -137,10 +138,15 @@ def oneeuro(
 
 
 #: Filter name -> function; the only way filters are looked up by name.
+#: ``gaussian_s2`` and ``gaussian_s4`` are the whole-sequence Gaussian at a fixed
+#: sigma of 2 and 4 frames (``gaussian`` itself takes sigma from its caller, 3 by
+#: default), so one evaluation can compare the three strengths.
 FILTERS: dict[str, Callable[..., np.ndarray]] = {
     "savgol": savgol,
     "gaus1d": gaus1d,
     "gaussian": gaussian,
+    "gaussian_s2": functools.partial(gaussian, sigma=2.0),
+    "gaussian_s4": functools.partial(gaussian, sigma=4.0),
     "oneeuro": oneeuro,
 }
 

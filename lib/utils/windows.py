@@ -20,6 +20,9 @@ import numpy as np
 import torch
 
 PadMode = Literal["edge", "zero"]
+WindowWeighting = Literal["hann", "uniform"]
+#: How overlapping window outputs are combined into one frame (see :func:`window_weights`).
+WINDOW_WEIGHTINGS: tuple[str, ...] = ("hann", "uniform")
 ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 
 
@@ -55,6 +58,35 @@ def window_starts(
     if align_end and starts[-1] != last:
         starts = np.append(starts, np.int64(last))
     return starts
+
+
+def window_weights(window_size: int, weighting: str = "hann") -> np.ndarray:
+    """Weight of each window position when overlapping outputs are combined.
+
+    Every frame's result is the weighted mean of the predictions of all the
+    windows that cover it, weighted by the frame's position in each window.
+
+    - ``"uniform"``: all positions weigh 1, the original's plain average.
+      Each window's first and last frames, which it predicts with the least
+      context, weigh as much as its centre, and as the window sequence moves
+      on, one window enters and one leaves the average at every frame: a
+      seam that adds frame-to-frame jitter.
+    - ``"hann"``: a Hann taper ``sin^2(pi (i + 1) / (W + 1))``, strictly
+      positive, largest at the centre. Entering and leaving windows weigh
+      almost nothing, so the seams vanish (on Human3.6M this lowers the
+      acceleration error of window models by about 25 %; see
+      docs/results.md).
+
+    Returns:
+        ``(W,)`` float64 weights.
+    """
+    if weighting == "uniform":
+        return np.ones(window_size)
+    if weighting == "hann":
+        return np.sin(np.pi * np.arange(1, window_size + 1) / (window_size + 1)) ** 2
+    raise ValueError(
+        f"window weighting must be one of {', '.join(WINDOW_WEIGHTINGS)}, got {weighting!r}"
+    )
 
 
 def frame_indices(starts: np.ndarray, window_size: int) -> np.ndarray:

@@ -33,9 +33,10 @@ def batch() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def one_step(model: torch.nn.Module, pred: torch.Tensor, gt: torch.Tensor) -> None:
-    from yacs.config import CfgNode
+    from lib.core.config import get_cfg_defaults
 
-    cfg = CfgNode({"TRAIN": CfgNode({"LR": 0.01, "LRDECAY": 0.95})})
+    cfg = get_cfg_defaults()
+    cfg.TRAIN.LR, cfg.TRAIN.LRDECAY = 0.01, 0.95
     optimizer, _ = make_optimizer(model, cfg)
     train_step(model, optimizer, SmoothNetLoss(0.1, 1.0), pred, gt)
 

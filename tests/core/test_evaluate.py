@@ -84,7 +84,16 @@ def test_identity_like_model_scores_like_its_input(tmp_path):
 
 def test_filter_names():
     assert resolve_filters("") == []
-    assert resolve_filters("all") == ["savgol", "gaus1d", "gaussian", "oneeuro"]
+    assert resolve_filters("all") == [
+        "savgol",
+        "gaus1d",
+        "gaussian",
+        "gaussian_s2",
+        "gaussian_s4",
+        "oneeuro",
+        "linear",
+    ]
+    assert resolve_filters("linear,gaussian_s4") == ["linear", "gaussian_s4"]
     assert resolve_filters("SAVGOL") == ["savgol"]
     with pytest.raises(ValueError, match="unknown filter 'kalman'"):
         resolve_filters("kalman")

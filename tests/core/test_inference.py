@@ -18,8 +18,10 @@ def model() -> SmoothNet:
     return SmoothNet(8, hidden_size=32, res_hidden_size=8, num_blocks=2).eval()
 
 
-def reference(model, x: np.ndarray, w: int, stride: int, mode: str = "edge") -> np.ndarray:
-    """Windows one by one through the model, then the double-loop average."""
+def reference(
+    model, x: np.ndarray, w: int, stride: int, mode: str = "edge", weighting: str = "uniform"
+) -> np.ndarray:
+    """Windows one by one through the model, then a double-loop (weighted) average."""
     padded = pad_sequence(x, w, mode)
     starts = window_starts(len(padded), w, stride)
     windows = sequence_to_windows(padded, w, starts)  # (N, W, C)
@@ -27,24 +29,47 @@ def reference(model, x: np.ndarray, w: int, stride: int, mode: str = "edge") -> 
         out = np.stack(
             [model(torch.from_numpy(win.T[None]).float())[0].numpy().T for win in windows]
         )
-    return windows_to_sequence_loop(out, starts, len(padded))[: len(x)]
+    if weighting == "uniform":
+        return windows_to_sequence_loop(out, starts, len(padded))[: len(x)]
+    # Hann taper sin^2(pi (i + 1) / (W + 1)), written out by hand.
+    weights = [np.sin(np.pi * (i + 1) / (w + 1)) ** 2 for i in range(w)]
+    total = np.zeros(padded.shape)
+    norm = np.zeros(len(padded))
+    for n, start in enumerate(starts):
+        for i in range(w):
+            total[start + i] += weights[i] * out[n, i]
+            norm[start + i] += weights[i]
+    return (total / norm[:, None])[: len(x)]
 
 
+@pytest.mark.parametrize("weighting", ["uniform", "hann"])
 @pytest.mark.parametrize(
     "t,stride,chunk",
     [(40, 1, 4096), (40, 3, 7), (8, 1, 4096), (3, 1, 4096), (1, 1, 5), (29, 5, 13)],
 )
-def test_smooth_sequence_matches_reference(model, rng, t, stride, chunk):
+def test_smooth_sequence_matches_reference(model, rng, t, stride, chunk, weighting):
     x = rng.normal(size=(t, 6)).astype(np.float32)
-    got = smooth_sequence(model, torch.from_numpy(x), 8, stride, chunk_rows=chunk).numpy()
-    np.testing.assert_allclose(got, reference(model, x, 8, stride), atol=1e-5)
+    got = smooth_sequence(
+        model, torch.from_numpy(x), 8, stride, chunk_rows=chunk, weighting=weighting
+    ).numpy()
+    np.testing.assert_allclose(got, reference(model, x, 8, stride, weighting=weighting), atol=1e-5)
     assert got.shape == x.shape
+
+
+def test_hann_weights_are_a_positive_symmetric_taper():
+    from lib.utils.windows import window_weights
+
+    w = window_weights(8, "hann")
+    assert (w > 0).all() and np.allclose(w, w[::-1]) and w.argmax() in (3, 4)
+    np.testing.assert_allclose(window_weights(1, "hann"), [1.0])
+    with pytest.raises(ValueError, match="hann, uniform"):
+        window_weights(8, "triangle")
 
 
 def test_zero_padding_option(model, rng):
     x = rng.normal(size=(5, 6)).astype(np.float32)
     got = smooth_sequence(model, torch.from_numpy(x), 8, pad_mode="zero").numpy()
-    np.testing.assert_allclose(got, reference(model, x, 8, 1, "zero"), atol=1e-5)
+    np.testing.assert_allclose(got, reference(model, x, 8, 1, "zero", "hann"), atol=1e-5)
 
 
 def test_smooth_array_keeps_type_and_shape(model, rng):

@@ -63,5 +63,11 @@ def test_every_filter_keeps_shape_and_type(name, rng):
 
 
 def test_unknown_filter_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="gaus1d, gaussian, oneeuro, savgol"):
+    with pytest.raises(ValueError, match="gaus1d, gaussian, gaussian_s2, gaussian_s4, oneeuro, savgol"):
         apply_filter("__import__('os')", np.zeros((3, 1, 1)))
+
+
+def test_fixed_sigma_gaussians_match_the_parameterised_one(rng):
+    x = rng.normal(size=(60, 3, 2))
+    for name, sigma in (("gaussian_s2", 2.0), ("gaussian_s4", 4.0)):
+        np.testing.assert_allclose(apply_filter(name, x), apply_filter("gaussian", x, sigma=sigma))

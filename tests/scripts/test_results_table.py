@@ -17,20 +17,32 @@ def metric_values(prefixes, offset):
 
 def test_table_rows_come_from_the_basic_and_motion_aware_runs(tmp_path, capsys):
     write_run(tmp_path / "h36m_fcn_3D_w32" / "run",
-              metric_values(("input", "smoothnet", "savgol", "gaussian"), 10))  # fmt: skip
+              metric_values(("input", "smoothnet", "savgol", "gaussian", "linear"), 10))  # fmt: skip
     write_run(tmp_path / "h36m_fcn_3D_w32_motion_aware" / "run",
               metric_values(("input", "smoothnet"), 50))  # fmt: skip
     assert results_table.main(["--results", str(tmp_path)]) == 0
     lines = (tmp_path / "table.md").read_text().splitlines()
+    assert lines[0] == "### 3D, lifted Hourglass detections (h36m_fcn_3D), W 32, all 235 test pairs"
     assert lines[2] == "| method | MPJPE (mm) | PA-MPJPE (mm) | Accel (mm/frame²) |"
-    assert lines[4:] == [
-        "| input | 10.00 | 10.10 | 10.20 |",
-        "| savgol | 12.00 | 12.10 | 12.20 |",
-        "| gaussian | 13.00 | 13.10 | 13.20 |",
-        "| SmoothNet | 11.00 | 11.10 | 11.20 |",
-        "| motion-aware SmoothNet | 51.00 | 51.10 | 51.20 |",
+    assert lines[4:10] == [
+        "| input | 10.000 | 10.100 | 10.200 |",
+        "| savgol | 12.000 | 12.100 | 12.200 |",
+        "| gaussian σ 3 | 13.000 | 13.100 | 13.200 |",
+        "| linear (least squares) | 14.000 | 14.100 | 14.200 |",
+        "| SmoothNet | 11.000 | 11.100 | 11.200 |",
+        "| motion-aware SmoothNet | 51.000 | 51.100 | 51.200 |",
     ]
-    assert "### h36m_fcn_3D_w32" in capsys.readouterr().out
+    assert lines[11] == "SmoothNet beats every baseline on MPJPE and on Accel."
+    assert "all 235 test pairs" in capsys.readouterr().out
+
+
+def test_verdict_names_every_baseline_that_wins():
+    rows = [("savgol", {"mpjpe": 5.0, "accel": 1.0}),
+            ("linear (least squares)", {"mpjpe": 7.0, "accel": 0.5}),
+            ("SmoothNet", {"mpjpe": 6.0, "accel": 0.8})]  # fmt: skip
+    assert results_table.verdict(rows) == (
+        "SmoothNet does not beat: savgol on MPJPE, linear (least squares) on Accel."
+    )
 
 
 def test_no_results_is_one_line(tmp_path):

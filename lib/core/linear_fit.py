@@ -1,0 +1,93 @@
+"""Fitting, saving and loading the least-squares linear window model for training runs.
+
+The model itself and its closed-form fit are in :mod:`lib.models.linear`;
+this module feeds it the training split, stores the result as a
+self-describing checkpoint (``model_type: linear``) and starts a SmoothNet
+from it (``TRAIN.INIT linear``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+from yacs.config import CfgNode
+
+from lib.core.run import usage_info
+from lib.dataset.base import SequenceSet
+from lib.models.checkpoint import CheckpointError, ModelSpec, load_checkpoint, save_checkpoint
+from lib.models.linear import LeastSquaresAccumulator, LinearWindowModel
+from lib.models.smoothnet import SmoothNet
+from lib.models.warm_start import warm_start_from_linear
+
+logger = logging.getLogger("smoothnet")
+
+LINEAR_CHECKPOINT = "linear.pth.tar"
+
+
+def fit_on_sets(datasets: list[SequenceSet], window_size: int) -> LinearWindowModel:
+    """Fit the linear window model on every sequence of the given (training) sets."""
+    acc = LeastSquaresAccumulator(window_size)
+    sequences = [s for d in datasets for s in d.sequences]
+    start = time.perf_counter()
+    for seq in tqdm(sequences, desc=f"least squares W={window_size}", leave=False):
+        acc.add(seq.detected, seq.groundtruth)
+    matrix, bias = acc.solve()
+    logger.info(
+        "fitted the linear window model (W=%d) on %d windows x channels in %.1f s",
+        window_size,
+        acc.rows,
+        time.perf_counter() - start,
+    )
+    return LinearWindowModel(window_size, matrix, bias).float().eval()
+
+
+def save_linear(path: str | Path, model: LinearWindowModel, datasets: list[SequenceSet]) -> None:
+    """Write ``model`` as a self-describing checkpoint (``model_type: linear``)."""
+    spec = ModelSpec(window_size=model.window_size, model_type="linear")
+    save_checkpoint(path, model, spec, usage_info(datasets))
+
+
+def load_linear(path: str | Path, window_size: int) -> LinearWindowModel:
+    """Read a linear checkpoint and check its window size.
+
+    Raises:
+        CheckpointError: unreadable file, another model type, or another W.
+    """
+    loaded = load_checkpoint(path)
+    if loaded.spec.model_type != "linear":
+        raise CheckpointError(f"{path}: a {loaded.spec.model_type} checkpoint, not a linear one")
+    if loaded.spec.window_size != window_size:
+        raise CheckpointError(
+            f"{path}: window size {loaded.spec.window_size}, but the model's is {window_size}"
+        )
+    assert isinstance(loaded.model, LinearWindowModel)
+    return loaded.model
+
+
+def start_from_linear(
+    model: SmoothNet, cfg: CfgNode, train_sets: list[SequenceSet], run_dir: Path | None
+) -> LinearWindowModel:
+    """``TRAIN.INIT linear``: warm-start ``model`` from the least-squares linear model.
+
+    The linear model comes from ``TRAIN.INIT_LINEAR`` or, when empty, is
+    fitted on ``train_sets`` and saved as ``run_dir/linear.pth.tar``.
+    """
+    window = model.window_size
+    if cfg.TRAIN.INIT_LINEAR:
+        try:
+            linear = load_linear(cfg.TRAIN.INIT_LINEAR, window)
+        except CheckpointError as err:
+            raise SystemExit(f"error: TRAIN.INIT_LINEAR: {err}") from None
+    else:
+        linear = fit_on_sets(train_sets, window)
+        if run_dir is not None:
+            save_linear(run_dir / LINEAR_CHECKPOINT, linear, train_sets)
+    try:
+        warm_start_from_linear(model, linear.matrix.detach(), linear.bias.detach())
+    except ValueError as err:
+        raise SystemExit(f"error: TRAIN.INIT linear: {err}") from None
+    logger.info("warm start: the model starts as the least-squares linear window model")
+    return linear

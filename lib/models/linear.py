@@ -1,0 +1,166 @@
+"""The learned-linear baseline: a least-squares linear window model.
+
+For a window size W, the model is one ``W x W`` matrix ``A`` and a bias ``b``
+(``W``), shared by every channel like SmoothNet's weights: a window ``x`` of one
+channel maps to ``A x + b``. ``A`` and ``b`` minimise
+
+    sum over training windows w and channels c of ||A x_wc + b - y_wc||^2
+
+in closed form. The sums ``X^T X`` and ``X^T Y`` (with a column of ones for
+the bias) are accumulated one sequence at a time, so no window matrix of the
+whole training set is ever held in memory, and the normal equations are
+solved once in float64.
+
+The model is applied exactly like SmoothNet (stride-1 windows, overlapping
+outputs averaged: :func:`lib.core.inference.smooth_sequence`). It is the
+honest anchor for a trained SmoothNet: a network that does not beat it has
+learned nothing beyond a linear filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class LinearWindowModel(nn.Module):
+    """``(..., W) -> (..., W)``: ``x @ A^T + b`` on the last (time) axis.
+
+    Args:
+        window_size: window length W.
+        matrix: optional ``(W, W)`` initial ``A`` (default: identity).
+        bias: optional ``(W,)`` initial ``b`` (default: zeros).
+    """
+
+    def __init__(
+        self,
+        window_size: int,
+        matrix: torch.Tensor | np.ndarray | None = None,
+        bias: torch.Tensor | np.ndarray | None = None,
+    ) -> None:
+        super().__init__()
+        if window_size < 1:
+            raise ValueError(f"window_size must be >= 1, got {window_size}")
+        self.window_size = window_size
+        self.output_size = window_size
+        self.linear = nn.Linear(window_size, window_size)
+        with torch.no_grad():
+            a = torch.eye(window_size) if matrix is None else torch.as_tensor(matrix)
+            b = torch.zeros(window_size) if bias is None else torch.as_tensor(bias)
+            if a.shape != (window_size, window_size) or b.shape != (window_size,):
+                raise ValueError(
+                    f"expected A {(window_size, window_size)} and b {(window_size,)}, "
+                    f"got {tuple(a.shape)} and {tuple(b.shape)}"
+                )
+            self.linear.weight.copy_(a)
+            self.linear.bias.copy_(b)
+
+    @property
+    def matrix(self) -> torch.Tensor:
+        """``A``, ``(W, W)``: output frame i is ``sum_j A[i, j] x[j] + b[i]``."""
+        return self.linear.weight
+
+    @property
+    def bias(self) -> torch.Tensor:
+        """``b``, ``(W,)``."""
+        return self.linear.bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(..., W)`` windows to ``(..., W)``."""
+        if x.shape[-1] != self.window_size:
+            raise ValueError(
+                f"expected windows of {self.window_size} frames on the last axis, "
+                f"got shape {tuple(x.shape)}"
+            )
+        return self.linear(x.to(self.linear.weight.dtype))
+
+
+def sequence_windows(x: np.ndarray | torch.Tensor, window_size: int) -> torch.Tensor:
+    """Every stride-1 window of every channel of a ``(T, C)`` sequence.
+
+    Returns:
+        ``(C * (T - W + 1), W)`` float64 rows (channel-major); no rows when
+        ``T < W``.
+    """
+    t = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    if t.ndim != 2:
+        raise ValueError(f"expected a (T, C) sequence, got shape {tuple(t.shape)}")
+    if t.shape[0] < window_size:
+        return t.new_zeros((0, window_size))
+    return t.transpose(0, 1).unfold(1, window_size, 1).reshape(-1, window_size)
+
+
+class LeastSquaresAccumulator:
+    """Streaming normal equations of the linear window model.
+
+    Call :meth:`add` once per ``(detected, groundtruth)`` sequence pair, then
+    :meth:`solve`. Memory is ``O(W^2)`` besides one sequence's windows.
+
+    Args:
+        window_size: window length W.
+    """
+
+    def __init__(self, window_size: int) -> None:
+        if window_size < 1:
+            raise ValueError(f"window_size must be >= 1, got {window_size}")
+        self.window_size = window_size
+        self.xtx = torch.zeros((window_size + 1, window_size + 1), dtype=torch.float64)
+        self.xty = torch.zeros((window_size + 1, window_size), dtype=torch.float64)
+        self.rows = 0
+
+    def add(
+        self, detected: np.ndarray | torch.Tensor, groundtruth: np.ndarray | torch.Tensor
+    ) -> None:
+        """Accumulate every window of one ``(T, C)`` sequence pair."""
+        if tuple(np.shape(detected)) != tuple(np.shape(groundtruth)):
+            raise ValueError(
+                f"detected {tuple(np.shape(detected))} and ground truth "
+                f"{tuple(np.shape(groundtruth))} differ in shape"
+            )
+        x = sequence_windows(detected, self.window_size)
+        if len(x) == 0:
+            return
+        y = sequence_windows(groundtruth, self.window_size)
+        ones = x.new_ones((len(x), 1))
+        xa = torch.cat([x, ones], dim=1)
+        self.xtx += xa.T @ xa
+        self.xty += xa.T @ y
+        self.rows += len(x)
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, b)``: ``(W, W)`` and ``(W,)`` float64 least-squares solution.
+
+        Raises:
+            ValueError: when no window was accumulated.
+        """
+        if self.rows == 0:
+            raise ValueError(
+                f"no training window: every sequence is shorter than W = {self.window_size}"
+            )
+        xtx, xty = self.xtx.numpy(), self.xty.numpy()
+        try:
+            solution = np.linalg.solve(xtx, xty)
+        except np.linalg.LinAlgError:  # rank-deficient data: the minimum-norm solution
+            solution = np.linalg.lstsq(xtx, xty, rcond=None)[0]
+        matrix = solution[:-1].T  # rows of A are output frames
+        bias = solution[-1]
+        return matrix, bias
+
+
+def fit_linear_window_model(
+    pairs: Iterable[tuple[np.ndarray, np.ndarray]], window_size: int
+) -> LinearWindowModel:
+    """Fit ``A`` and ``b`` on ``(detected, groundtruth)`` ``(T, C)`` pairs.
+
+    Returns:
+        The fitted model (float32 weights, eval mode).
+    """
+    acc = LeastSquaresAccumulator(window_size)
+    for detected, groundtruth in pairs:
+        acc.add(detected, groundtruth)
+    matrix, bias = acc.solve()
+    model = LinearWindowModel(window_size, torch.from_numpy(matrix), torch.from_numpy(bias))
+    return model.float().eval()
