@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from lib.core.config import dataset_triples, load_config, split_list
+from lib.core.config import check_settings, dataset_triples, load_config, split_list
 from lib.core.evaluate import evaluate_set, resolve_filters
 from lib.core.linear_fit import start_from_linear
 from lib.core.run import (
@@ -35,14 +35,13 @@ from lib.core.run import (
     smpl_body_model,
     usage_info,
 )
-from lib.core.trainer import LR_SCHEDULES, Trainer, TrainingDiverged
+from lib.core.trainer import Trainer, TrainingDiverged
 from lib.dataset.base import DataError, SequenceSet
 from lib.dataset.training import TrainingWindows, hold_out
+from lib.models.checkpoint import CheckpointError, load_checkpoint
 from lib.utils.report import metrics_table
 
 logger = logging.getLogger("smoothnet")
-
-TRAIN_INITS: tuple[str, ...] = ("random", "linear")
 
 
 def _init_distributed(device_name: str) -> tuple[int, int, torch.device]:
@@ -69,42 +68,39 @@ def _run_dir(resume: str, cfg, rank: int, world_size: int) -> Path:
     return Path(holder[0])
 
 
+def _check_resume(cfg, spec) -> None:
+    """A ``--resume`` file that cannot be read or holds another model: one line, before
+    anything is written."""
+    try:
+        loaded = load_checkpoint(cfg.TRAIN.RESUME)
+    except CheckpointError as err:
+        raise SystemExit(f"error: --resume: {err}") from None
+    if loaded.spec != spec:
+        raise SystemExit(
+            f"error: --resume {cfg.TRAIN.RESUME}: its model {loaded.spec} differs from the "
+            f"config's {spec}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     cfg, _ = load_config("train", argv)
-    rank, world_size, device = _init_distributed(cfg.DEVICE)
     try:
+        check_settings(cfg)
         triples = dataset_triples(cfg)
         resolve_filters(cfg.EVALUATE.TRADITION)
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
-    if cfg.TRAIN.VALIDATE_SEQUENCE_STEP < 1:
-        raise SystemExit("error: TRAIN.VALIDATE_SEQUENCE_STEP must be >= 1")
-    if cfg.TRAIN.INIT not in TRAIN_INITS:
-        raise SystemExit(
-            f"error: TRAIN.INIT must be one of {', '.join(TRAIN_INITS)}, got {cfg.TRAIN.INIT!r}"
-        )
-    if cfg.TRAIN.LR_SCHEDULE not in LR_SCHEDULES:
-        raise SystemExit(
-            f"error: TRAIN.LR_SCHEDULE must be one of {', '.join(LR_SCHEDULES)}, "
-            f"got {cfg.TRAIN.LR_SCHEDULE!r}"
-        )
     spec = model_spec(cfg)
-    run_dir = _run_dir(cfg.TRAIN.RESUME, cfg, rank, world_size)
-    setup_logging(run_dir / "train_log.txt" if rank == 0 else None, verbose=rank == 0)
-    cfg.defrost()
-    cfg.LOGDIR = str(run_dir)
-    cfg.freeze()
-    if rank == 0:
-        save_config(cfg, run_dir)
+    if cfg.TRAIN.RESUME:
+        _check_resume(cfg, spec)
+    rank, world_size, device = _init_distributed(cfg.DEVICE)
+    setup_logging(None, verbose=rank == 0)
     seed_everything(cfg.SEED_VALUE)
     torch.backends.cudnn.benchmark = cfg.CUDNN.BENCHMARK
     torch.backends.cudnn.deterministic = cfg.CUDNN.DETERMINISTIC
     torch.backends.cudnn.enabled = cfg.CUDNN.ENABLED
-    logger.info("run directory: %s", run_dir)
-    logger.info("device: %s%s", device, f" x {world_size} processes" if world_size > 1 else "")
-    if device.type == "cuda":
-        logger.info("GPU: %s", torch.cuda.get_device_name(device))
 
+    # Data and settings are checked before the run folder exists: a failure leaves nothing.
     try:
         train_data = [
             SequenceSet(cfg.DATASET.BASE_DIR, *t, "train", cfg.TRAIN.USE_6D_SMPL) for t in triples
@@ -120,9 +116,35 @@ def main(argv: list[str] | None = None) -> int:
             test_data = [hold_out(d, holdout) for d in train_data]
         except ValueError as err:
             raise SystemExit(f"error: {err}") from None
+    totals = [len(d.sequences) for d in test_data]
     for d in test_data:
-        total = len(d.sequences)
         d.sequences = d.sequences[:: cfg.TRAIN.VALIDATE_SEQUENCE_STEP]
+    body_model = smpl_body_model(cfg, test_data, device) if cfg.TRAIN.VALIDATE else None
+    try:
+        windows = [
+            TrainingWindows(
+                d.sequences,
+                spec.window_size,
+                cfg.TRAIN.SAMPLING,
+                d.spec.original_epoch_is_frame_count,
+            )
+            for d in train_data
+        ]
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
+
+    run_dir = _run_dir(cfg.TRAIN.RESUME, cfg, rank, world_size)
+    setup_logging(run_dir / "train_log.txt" if rank == 0 else None, verbose=rank == 0)
+    cfg.defrost()
+    cfg.LOGDIR = str(run_dir)
+    cfg.freeze()
+    if rank == 0:
+        save_config(cfg, run_dir)
+    logger.info("run directory: %s", run_dir)
+    logger.info("device: %s%s", device, f" x {world_size} processes" if world_size > 1 else "")
+    if device.type == "cuda":
+        logger.info("GPU: %s", torch.cuda.get_device_name(device))
+    for d, total in zip(test_data, totals):
         logger.info(
             "%s validation: %d of %d %s sequences",
             d.label,
@@ -130,16 +152,6 @@ def main(argv: list[str] | None = None) -> int:
             total,
             "held-out training" if holdout else "test",
         )
-    body_model = smpl_body_model(cfg, test_data, device) if cfg.TRAIN.VALIDATE else None
-    windows = [
-        TrainingWindows(
-            d.sequences,
-            spec.window_size,
-            cfg.TRAIN.SAMPLING,
-            d.spec.original_epoch_is_frame_count,
-        )
-        for d in train_data
-    ]
     for d, w in zip(train_data, windows):
         logger.info("%s train: %d sequences, %d windows", d.label, len(d), len(w))
 

@@ -277,8 +277,14 @@ def training_section(steps: int = 5) -> dict[str, object]:
     spec = ModelSpec(32, "smoothnet", 512, 128, 5, 0.25)
     rate = matmul_rate(torch.device("cpu"))
     model = spec.build()
-    macs_per_window = JOINTS * COORDS * sum(
-        m.in_features * m.out_features for m in model.modules() if isinstance(m, torch.nn.Linear)
+    macs_per_window = (
+        JOINTS
+        * COORDS
+        * sum(
+            m.in_features * m.out_features
+            for m in model.modules()
+            if isinstance(m, torch.nn.Linear)
+        )
     )
     rows = {}
     for name, batch, library_dropout in (

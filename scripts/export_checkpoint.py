@@ -4,7 +4,8 @@ Drops the optimizer, scheduler and random-number state (two thirds of the
 file) and keeps the weights, architecture, usage information, config and
 validation metrics. Copies the run's ``config.yaml``, ``metrics.jsonl`` and
 ``linear.pth.tar`` (the least-squares model of a ``TRAIN.INIT linear`` run,
-the ``linear`` baseline of the evaluation) beside it::
+the ``linear`` baseline of the evaluation) beside it, and draws the learning
+curve (``learning_curve.png``: validation MPJPE and Accel against steps)::
 
     python scripts/export_checkpoint.py results/<run>/checkpoint_last.pth.tar \\
         data/checkpoints/h36m_fcn_3D_w32
@@ -22,6 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.models.checkpoint import CheckpointError, atomic_torch_save, load_checkpoint
+from lib.visualize.curves import plot_learning_curve, read_curve
 
 TRAINING_ONLY = ("optimizer", "scheduler", "rng_state")
 
@@ -44,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         source = args.checkpoint.parent / name
         if source.is_file():
             shutil.copyfile(source, args.output_dir / name)
+    curve = args.output_dir / "metrics.jsonl"
+    if curve.is_file() and read_curve(curve):
+        plot_learning_curve(curve, args.output_dir / "learning_curve.png")
     print(f"wrote {args.output_dir / 'checkpoint.pth.tar'}")
     return 0
 

@@ -39,6 +39,7 @@ from lib.dataset.base import npz_paths, object_array, save_npz
 from lib.dataset.error_model import ErrorStatistics, measure_error_statistics, sample_errors
 from lib.dataset.mocap import CMU_TO_H36M17, CMU_UNIT_M, forward_kinematics, read_expmap_txt
 from lib.utils.io import write_json_atomic
+from lib.utils.npz import load_npz
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATISTICS = ROOT / "data/demo/error_statistics.json"
@@ -55,8 +56,8 @@ def measure_h36m_fcn(poses: Path, phase: str = "test") -> ErrorStatistics:
     for path in (gt_path, det_path):
         if not path.is_file():
             raise SystemExit(f"{path}: missing; run scripts/prepare_h36m_fcn.py first")
-    gt = np.load(gt_path, allow_pickle=True)["joints_3d"]
-    det = np.load(det_path, allow_pickle=True)["joints_3d"]
+    gt = load_npz(gt_path)["joints_3d"]
+    det = load_npz(det_path)["joints_3d"]
     errors = []
     for g, d in zip(gt, det):
         g = np.asarray(g, np.float64).reshape(len(g), 17, 3)

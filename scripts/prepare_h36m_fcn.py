@@ -39,6 +39,7 @@ from lib.models.checkpoint import atomic_torch_save
 from lib.models.lifting import LiftingNetwork
 from lib.utils.io import write_json_atomic
 from lib.utils.metrics import mpjpe, pa_mpjpe
+from lib.utils.npz import load_npz
 
 DEFAULT_CHECKPOINT = SHIPPED_DIR / "h36m_lifter.pth"
 
@@ -50,8 +51,8 @@ def load_split(poses: Path, phase: str) -> tuple[np.ndarray, list[np.ndarray], l
     for path in (detected, groundtruth):
         if not path.is_file():
             raise SystemExit(f"{path}: missing; run scripts/prepare_h36m.py first")
-    det = np.load(detected, allow_pickle=True)
-    gt = np.load(groundtruth, allow_pickle=True)
+    det = load_npz(detected)
+    gt = load_npz(groundtruth)
     names = det["imgname"]
     poses_2d = [np.asarray(a, np.float32).reshape(len(a), 16, 2) for a in det["joints_2d"]]
     poses_3d = []
@@ -80,7 +81,7 @@ class LifterTraining:
         self.history: list[dict[str, float]] = []
         self.resume_path = Path(f"{args.checkpoint}.resume.pt")
         if self.resume_path.is_file():
-            state = torch.load(self.resume_path, map_location="cpu", weights_only=False)
+            state = torch.load(self.resume_path, map_location="cpu", weights_only=True)
             self.model.load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             self.scheduler.load_state_dict(state["scheduler"])
@@ -151,7 +152,7 @@ def save_lifter(model: LiftingNetwork, path: Path, history: list[dict[str, float
 
 
 def load_lifter(path: Path) -> LiftingNetwork:
-    raw = torch.load(path, map_location="cpu", weights_only=False)
+    raw = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(raw, dict) or raw.get("format") != "lifting-network":
         raise SystemExit(f"{path}: not a lifting-network checkpoint")
     model = LiftingNetwork(**raw["config"])

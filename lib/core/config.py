@@ -16,7 +16,9 @@ Keys added to the original's (all documented below): ``MODEL.TYPE``,
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from yacs.config import CfgNode
@@ -261,3 +263,91 @@ def dataset_triples(cfg: CfgNode) -> list[tuple[str, str, str]]:
                 "give one, or one per dataset"
             )
     return list(zip(names, estimators, reps))
+
+
+def _choices() -> dict[str, tuple[str, ...]]:
+    """Allowed values of the config keys that take one of a fixed set, from their homes."""
+    from lib.core.linear_fit import TRAIN_INITS
+    from lib.core.loss import LOSS_NORMS
+    from lib.core.trainer import LR_SCHEDULES
+    from lib.dataset.training import SAMPLING_MODES
+    from lib.models.checkpoint import SMOOTHNET_TYPES
+    from lib.utils.windows import PAD_MODES, WINDOW_WEIGHTINGS
+
+    metrics = ("mpjpe", "pampjpe", "accel", "mpvpe", "pck_005", "pck_01", "pck_02")
+    return {
+        "MODEL.TYPE": SMOOTHNET_TYPES,
+        "TRAIN.SAMPLING": SAMPLING_MODES,
+        "TRAIN.INIT": TRAIN_INITS,
+        "TRAIN.LR_SCHEDULE": LR_SCHEDULES,
+        "TRAIN.BEST_METRIC": tuple(f"smoothnet_{m}" for m in metrics),
+        "EVALUATE.PAD_MODE": PAD_MODES,
+        "EVALUATE.WINDOW_WEIGHTS": WINDOW_WEIGHTINGS,
+        "LOSS.NORM": LOSS_NORMS,
+        "LOSS.WINDOW_WEIGHTS": WINDOW_WEIGHTINGS,
+    }
+
+
+def _value(cfg: CfgNode, key: str):
+    node = cfg
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def check_settings(cfg: CfgNode) -> None:
+    """Refuse settings that cannot work, before any data is loaded.
+
+    Raises:
+        ValueError: one line naming the key, its value and what is allowed.
+    """
+    for key, allowed in _choices().items():
+        value = _value(cfg, key)
+        if value not in allowed:
+            raise ValueError(f"{key} must be one of {', '.join(allowed)}, got {value!r}")
+    window = cfg.MODEL.SLIDE_WINDOW_SIZE
+    if window < 1:
+        raise ValueError(
+            f"MODEL.SLIDE_WINDOW_SIZE (--slide_window_size) must be >= 1, got {window}"
+        )
+    stride = cfg.EVALUATE.SLIDE_WINDOW_STEP_SIZE
+    if not 1 <= stride <= window:
+        raise ValueError(
+            f"EVALUATE.SLIDE_WINDOW_STEP_SIZE must be between 1 and the window size {window}, "
+            f"got {stride}"
+        )
+    positive = {
+        "TRAIN.BATCH_SIZE": cfg.TRAIN.BATCH_SIZE,
+        "TRAIN.VALIDATE_SEQUENCE_STEP": cfg.TRAIN.VALIDATE_SEQUENCE_STEP,
+        "MODEL.HIDDEN_SIZE": cfg.MODEL.HIDDEN_SIZE,
+        "MODEL.RES_HIDDEN_SIZE": cfg.MODEL.RES_HIDDEN_SIZE,
+    }
+    for key, value in positive.items():
+        if value < 1:
+            raise ValueError(f"{key} must be >= 1, got {value}")
+    for key, value in (("TRAIN.EPOCH", cfg.TRAIN.EPOCH), ("MODEL.NUM_BLOCK", cfg.MODEL.NUM_BLOCK),
+                       ("TRAIN.WINDOWS_PER_EPOCH", cfg.TRAIN.WINDOWS_PER_EPOCH),
+                       ("TRAIN.WARMUP_STEPS", cfg.TRAIN.WARMUP_STEPS)):  # fmt: skip
+        if value < 0:
+            raise ValueError(f"{key} must be >= 0, got {value}")
+    if not 0.0 <= cfg.MODEL.DROPOUT < 1.0:
+        raise ValueError(f"MODEL.DROPOUT must be in [0, 1), got {cfg.MODEL.DROPOUT}")
+    if not cfg.TRAIN.LR > 0:
+        raise ValueError(f"TRAIN.LR must be > 0, got {cfg.TRAIN.LR}")
+    check_output_dir(cfg.OUTPUT_DIR)
+
+
+def check_output_dir(path: str) -> None:
+    """Refuse an ``OUTPUT_DIR`` that is a file, lies under a file, or cannot be written.
+
+    Raises:
+        ValueError: one line naming the path.
+    """
+    folder = Path(path)
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"OUTPUT_DIR {path}: {parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ValueError(f"OUTPUT_DIR {path}: {parent} is not writable")
+            return

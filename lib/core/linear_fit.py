@@ -25,6 +25,8 @@ from lib.models.warm_start import warm_start_from_linear
 logger = logging.getLogger("smoothnet")
 
 LINEAR_CHECKPOINT = "linear.pth.tar"
+#: ``TRAIN.INIT``: PyTorch's default initialisation, or the least-squares warm start.
+TRAIN_INITS: tuple[str, ...] = ("random", "linear")
 
 
 def fit_on_sets(datasets: list[SequenceSet], window_size: int) -> LinearWindowModel:

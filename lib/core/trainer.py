@@ -10,15 +10,26 @@ Under ``torchrun`` the model is wrapped in DistributedDataParallel, each
 process takes a disjoint share of the epoch's windows and ``TRAIN.BATCH_SIZE``
 is the global batch; only rank 0 validates and writes files.
 
-A NaN loss stops training with a message (the last good checkpoint stays);
-Ctrl-C saves a resumable ``checkpoint_last.pth.tar``.
+A NaN loss stops training with a message (the last good checkpoint stays).
+
+Ctrl-C (SIGINT) asks training to stop after the optimizer step under way:
+the exact position (epoch, step within it, random state, optimizer,
+schedule and the epoch's running loss) goes to
+``checkpoint_interrupted.pth.tar``, and ``--resume`` with that file
+continues bit for bit as if nothing had happened. ``checkpoint_last``
+always holds the last finished epoch. A second Ctrl-C stops at once,
+saving nothing (resume from ``checkpoint_last``). Checkpoints are written
+before the epoch's line in ``metrics.jsonl``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +46,16 @@ from lib.core.evaluate import evaluate_set, is_higher_better, resolve_filters
 from lib.core.loss import SmoothNetLoss
 from lib.dataset.base import SequenceSet
 from lib.dataset.training import TrainingWindows, epoch_indices
-from lib.models.checkpoint import ModelSpec, UsageInfo, load_checkpoint, save_checkpoint
+from lib.models.checkpoint import (
+    CheckpointError,
+    ModelSpec,
+    UsageInfo,
+    load_checkpoint,
+    save_checkpoint,
+)
+from lib.utils.io import remove_stale_temporaries, write_text_atomic
+
+INTERRUPTED_CHECKPOINT = "checkpoint_interrupted.pth.tar"
 
 logger = logging.getLogger("smoothnet")
 
@@ -163,6 +183,11 @@ class Trainer:
             self.writer = SummaryWriter(log_dir=str(run_dir))
         self.global_step = 0
         self.body_model = body_model
+        self._stop_requested = False
+        self._position: dict[str, Any] | None = None
+        if rank == 0:
+            for stale in remove_stale_temporaries(run_dir):
+                logger.info("removed %s, left by an interrupted write", stale)
 
     @property
     def module(self) -> nn.Module:
@@ -190,10 +215,14 @@ class Trainer:
         )
 
     def resume(self, path: str | Path) -> None:
-        """Continue from a checkpoint: weights, optimizer, LR schedule, RNG, epoch."""
+        """Continue from a checkpoint: weights, optimizer, LR schedule, RNG, epoch.
+
+        Raises:
+            CheckpointError: unreadable file, or a model other than the config's.
+        """
         loaded = load_checkpoint(path)
         if loaded.spec != self.spec:
-            raise SystemExit(
+            raise CheckpointError(
                 f"--resume {path}: its model {loaded.spec} differs from the config's {self.spec}"
             )
         self.module.load_state_dict(loaded.model.state_dict())
@@ -207,7 +236,33 @@ class Trainer:
         self.global_step = self.state.next_epoch * self.steps_per_epoch()
         self.state.best_metric = loaded.extra.get("best_metric")
         self.state.best_epoch = loaded.extra.get("best_epoch")
-        logger.info("resumed from %s at epoch %d", path, self.state.next_epoch + 1)
+        self._position = loaded.extra.get("position")
+        if self._position is not None:
+            self.state.next_epoch = self._position["epoch"]
+            self.global_step = self._position["global_step"]
+            logger.info(
+                "resumed from %s in epoch %d, after round %d",
+                path,
+                self.state.next_epoch + 1,
+                self._position["round"],
+            )
+        else:
+            logger.info("resumed from %s at epoch %d", path, self.state.next_epoch + 1)
+        self._forget_metrics_from(self.state.next_epoch)
+
+    def _forget_metrics_from(self, epoch: int) -> None:
+        """Drop ``metrics.jsonl`` lines of epochs >= ``epoch`` (they are being redone)."""
+        path = self.run_dir / "metrics.jsonl"
+        if self.rank != 0 or not path.is_file():
+            return
+        lines = path.read_text().splitlines()
+        kept = []
+        for line in lines:
+            done = line and json.loads(line).get("epoch")
+            if line and (done is None or done < epoch):
+                kept.append(line)
+        if len(kept) != len(lines):
+            write_text_atomic(path, "".join(line + "\n" for line in kept))
 
     # -- one epoch -----------------------------------------------------------
 
@@ -231,14 +286,23 @@ class Trainer:
             batches.append(np.array_split(order, max(1, math.ceil(len(order) / local_batch))))
         return batches
 
-    def train_epoch(self, epoch: int) -> float:
-        """Train one epoch; returns the mean loss over all steps (all processes)."""
+    def train_epoch(self, epoch: int, start_round: int = 0, loss_sums: Any = None) -> float:
+        """Train one epoch (from round ``start_round``); the mean loss over all its steps.
+
+        Raises:
+            KeyboardInterrupt: after saving the exact position, when a stop
+                was requested (Ctrl-C).
+        """
         self.model.train()
         batches = self._batches(epoch)
         rounds = min(len(b) for b in batches)
         total = torch.zeros(2, dtype=torch.float64, device=self.device)
+        if loss_sums is not None:
+            total += torch.tensor(loss_sums, dtype=torch.float64, device=self.device)
         bar = tqdm(
-            range(rounds),
+            range(start_round, rounds),
+            initial=start_round,
+            total=rounds,
             desc=f"epoch {epoch + 1}/{self.cfg.TRAIN.EPOCH}",
             disable=self.rank != 0,
             leave=False,
@@ -264,9 +328,57 @@ class Trainer:
                 if self.writer is not None and self.global_step % 10 == 0:
                     self.writer.add_scalar("train/loss", loss.item(), self.global_step)
             bar.set_postfix(loss=f"{(total[0] / total[1]).item():.5f}")
+            if self._stop_agreed():
+                self._save_position(epoch, r + 1, total)
+                raise KeyboardInterrupt
         if self.world_size > 1:
             dist.all_reduce(total)
         return (total[0] / total[1]).item()
+
+    def _stop_agreed(self) -> bool:
+        """Whether any process was asked to stop (all processes agree)."""
+        flag = self._stop_requested
+        if self.world_size > 1:
+            t = torch.tensor([float(flag)], device=self.device)
+            dist.all_reduce(t, op=dist.ReduceOp.MAX)
+            flag = bool(t.item())
+        return flag
+
+    def _save_position(self, epoch: int, next_round: int, total: torch.Tensor) -> None:
+        position = {
+            "epoch": epoch,
+            "round": next_round,
+            "global_step": self.global_step,
+            "loss_sums": total.tolist(),
+        }
+        self.save(INTERRUPTED_CHECKPOINT, epoch - 1, position=position, interrupted=True)
+        if self.rank == 0:
+            logger.warning(
+                "interrupted in epoch %d after step %d: saved %s (continue with --resume %s)",
+                epoch + 1,
+                self.global_step,
+                self.run_dir / INTERRUPTED_CHECKPOINT,
+                self.run_dir / INTERRUPTED_CHECKPOINT,
+            )
+
+    @contextlib.contextmanager
+    def _stop_on_sigint(self):
+        """The first SIGINT requests a clean stop; the second interrupts at once."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request_stop(signum, frame):
+            if self._stop_requested:
+                raise KeyboardInterrupt
+            self._stop_requested = True
+            logger.warning("stopping after the current step (Ctrl-C again to stop at once)")
+
+        previous = signal.signal(signal.SIGINT, request_stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def _check_finite(self, loss: torch.Tensor, epoch: int) -> None:
         bad = (~torch.isfinite(loss)).float()
@@ -322,16 +434,24 @@ class Trainer:
 
     def fit(self) -> TrainState:
         """Train from ``state.next_epoch`` to ``TRAIN.EPOCH``."""
+        with self._stop_on_sigint():
+            return self._fit()
+
+    def _fit(self) -> TrainState:
         for epoch in range(self.state.next_epoch, self.cfg.TRAIN.EPOCH):
             start = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
+            position, self._position = self._position, None
+            start_round = position["round"] if position else 0
             try:
-                loss = self.train_epoch(epoch)
+                loss = self.train_epoch(
+                    epoch, start_round, position["loss_sums"] if position else None
+                )
             except KeyboardInterrupt:
-                if self.rank == 0:
-                    self.save("checkpoint_last.pth.tar", epoch - 1, interrupted=True)
+                if self.rank == 0 and not self._stop_requested:
                     logger.warning(
-                        "interrupted in epoch %d: saved %s (resume with --resume)",
+                        "interrupted during a step of epoch %d: nothing saved; %s holds "
+                        "the last finished epoch",
                         epoch + 1,
                         self.run_dir / "checkpoint_last.pth.tar",
                     )
@@ -360,10 +480,11 @@ class Trainer:
             self.state.history.append(record)
             self.state.next_epoch = epoch + 1
             if self.rank == 0:
-                self._log_epoch(record, improved)
                 self.save("checkpoint_last.pth.tar", epoch, results or None)
                 if improved:
                     self.save("checkpoint_best.pth.tar", epoch, results)
+                self._log_epoch(record, improved)  # after the checkpoints it describes
+                (self.run_dir / INTERRUPTED_CHECKPOINT).unlink(missing_ok=True)
             if self.world_size > 1:
                 dist.barrier()
         if self.writer is not None:

@@ -28,6 +28,7 @@ import torch
 
 from lib.dataset.specs import DatasetSpec, JointLayout, lookup
 from lib.utils.io import atomic_path
+from lib.utils.npz import UnsafeDataError, load_npz
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +104,9 @@ def _open(path: Path, what: str) -> dict[str, Any]:
     if not path.is_file():
         raise DataError(f"{what} file not found: {path}")
     try:
-        with np.load(path, allow_pickle=True) as data:
-            return {k: data[k] for k in data.files}
+        return load_npz(path)
+    except UnsafeDataError as err:
+        raise DataError(str(err)) from None
     except Exception as err:
         raise DataError(f"cannot read {what} file {path}: {err}") from None
 

@@ -15,6 +15,7 @@ recovers W, H, R and B from the tensor shapes.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 FORMAT = "smoothnet-py/1"
 ModelType = Literal["smoothnet", "motion_aware", "linear"]
 MODEL_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware", "linear")
+#: The trainable SmoothNet variants (``MODEL.TYPE``).
+SMOOTHNET_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware")
 
 
 class CheckpointError(ValueError):
@@ -163,9 +166,23 @@ def _to_plain(value: Any) -> Any:
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> None:
-    """``torch.save`` to a temporary file next to ``path``, then rename."""
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    """``torch.save`` to a temporary file next to ``path``, then rename.
+
+    Raises:
+        CheckpointError: the file cannot be written (a full disk, a read-only
+            folder), in one line; ``path`` is left as it was.
+    """
+    try:
+        with atomic_path(path) as tmp:
+            torch.save(obj, tmp)
+    except (OSError, RuntimeError) as err:
+        reason = "no space left on the device" if _disk_full(err) else str(err).splitlines()[0]
+        raise CheckpointError(f"cannot write checkpoint {path}: {reason}") from None
+
+
+def _disk_full(err: BaseException) -> bool:
+    """torch reports a full disk as "unexpected pos" (zip writer) or as ENOSPC."""
+    return getattr(err, "errno", None) == errno.ENOSPC or "unexpected pos" in str(err)
 
 
 def save_checkpoint(

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from lib.utils.io import atomic_path, write_text_atomic
+from lib.utils.npz import UnsafeDataError, load_npz, npz_keys
 
 FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
 
@@ -64,8 +65,11 @@ def guess_format(path: Path) -> str:
     if suffix == ".npy":
         return "npy"
     if suffix == ".npz":
-        with np.load(path, allow_pickle=True) as data:
-            return "smoothnet" if "imgname" in data.files else "npz"
+        try:
+            keys = npz_keys(path)
+        except (UnsafeDataError, OSError) as err:
+            raise FormatError(str(err)) from None
+        return "smoothnet" if "imgname" in keys else "npz"
     if suffix == ".json":
         content = _load_json(path)
         if isinstance(content, dict) and "instance_info" in content:
@@ -127,6 +131,16 @@ def _stack(tracks: dict[Any, np.ndarray], layout: dict[str, Any]) -> np.ndarray:
     return out.astype(dtype)
 
 
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    """:func:`lib.utils.npz.load_npz` with its errors as one-line :class:`FormatError`."""
+    try:
+        return load_npz(path)
+    except (UnsafeDataError, OSError, ValueError, EOFError) as err:
+        raise FormatError(
+            str(err) if isinstance(err, UnsafeDataError) else f"cannot read {path}: {err}"
+        ) from None
+
+
 def _read_npy(path: Path, key: str) -> KeypointFile:
     try:
         array = np.load(path, allow_pickle=False)
@@ -142,8 +156,7 @@ def _write_npy(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) ->
 
 
 def _read_npz(path: Path, key: str) -> KeypointFile:
-    with np.load(path, allow_pickle=False) as content:
-        arrays = {k: content[k] for k in content.files}
+    arrays = _load_npz(path)
     if key not in arrays:
         raise FormatError(f"{path}: missing key {key!r}; keys present: {', '.join(sorted(arrays))}")
     tracks, layout = _array_tracks(arrays[key], f"{path}[{key}]")
@@ -163,8 +176,7 @@ def _write_npz(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) ->
 
 
 def _read_smoothnet(path: Path, key: str) -> KeypointFile:
-    with np.load(path, allow_pickle=True) as content:
-        arrays = {k: content[k] for k in content.files}
+    arrays = _load_npz(path)
     found = [k for k in ("joints_2d", "joints_3d", "keypoints_2d", "keypoints_3d") if k in arrays]
     if not found:
         present = ", ".join(sorted(arrays))

@@ -34,10 +34,35 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp_path.chmod(0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
     try:
         yield tmp_path
+        _fsync(tmp_path)  # the data is on disk before the name points at it
         tmp_path.replace(path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files that :func:`atomic_path` left behind when killed.
+
+    Only names of its own pattern (``.<name>.<random>.tmp``) are touched.
+
+    Returns:
+        The removed paths.
+    """
+    removed = []
+    for tmp in Path(folder).glob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 PadMode = Literal["edge", "zero"]
+PAD_MODES: tuple[str, ...] = ("edge", "zero")
 WindowWeighting = Literal["hann", "uniform"]
 #: How overlapping window outputs are combined into one frame (see :func:`window_weights`).
 WINDOW_WEIGHTINGS: tuple[str, ...] = ("hann", "uniform")

@@ -63,7 +63,9 @@ def test_every_filter_keeps_shape_and_type(name, rng):
 
 
 def test_unknown_filter_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="gaus1d, gaussian, gaussian_s2, gaussian_s4, oneeuro, savgol"):
+    with pytest.raises(
+        ValueError, match="gaus1d, gaussian, gaussian_s2, gaussian_s4, oneeuro, savgol"
+    ):
         apply_filter("__import__('os')", np.zeros((3, 1, 1)))
 
 

@@ -1,0 +1,133 @@
+"""Reading ``.npz`` files from users without ever running code from them.
+
+The original SmoothNet layout keeps one array per sequence in object arrays,
+which numpy stores as pickles; ``np.load(..., allow_pickle=True)`` unpickles
+them with every global allowed (any callable can run), and for a file that
+is not a zip archive it falls back to ``pickle.load`` on the whole file.
+
+:func:`load_npz` reads the zip archive member by member: plain arrays with
+``allow_pickle=False``, object arrays with :class:`RestrictedUnpickler`,
+which admits only the globals that numpy needs to rebuild arrays of numbers
+and strings (the way torch's ``weights_only`` admits only tensors). Anything
+else is refused with one line naming the file, the key and the global, and
+nothing from it runs. A file that is not a zip archive is refused before any
+byte of it is unpickled.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from numpy.lib import format as npy_format
+
+#: (module, name) pairs an object array of numeric arrays and strings may reference.
+ALLOWED_GLOBALS: frozenset[tuple[str, str]] = frozenset(
+    [
+        (module, name)
+        for module in ("numpy.core.multiarray", "numpy._core.multiarray")
+        for name in ("_reconstruct", "scalar")
+    ]
+    + [
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
+        # Python-2-era pickles store raw bytes as latin-1 text re-encoded by this.
+        ("_codecs", "encode"),
+        ("codecs", "encode"),
+    ]
+)
+
+
+class UnsafeDataError(ValueError):
+    """A data file that would need to run code (or is not an npz archive) to be read."""
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickles numpy object arrays; any global outside :data:`ALLOWED_GLOBALS` is refused.
+
+    Args:
+        file: the pickle stream.
+        source: what to name in errors (``"<file>: key 'x'"``).
+    """
+
+    def __init__(self, file: IO[bytes], source: str) -> None:
+        super().__init__(file, encoding="latin1")
+        self.source = source
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in ALLOWED_GLOBALS:
+            raise UnsafeDataError(
+                f"{self.source}: refused to unpickle {module}.{name} (data files may hold "
+                "only arrays of numbers and strings)"
+            )
+        return super().find_class(module, name)
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise UnsafeDataError(f"{self.source}: refused a persistent pickle reference")
+
+
+def _read_member(fp: IO[bytes], source: str) -> np.ndarray:
+    """One ``.npy`` member: header, then the data (object arrays restricted)."""
+    version = npy_format.read_magic(fp)
+    if version == (1, 0):
+        shape, fortran, dtype = npy_format.read_array_header_1_0(fp)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = npy_format.read_array_header_2_0(fp)
+    else:
+        raise UnsafeDataError(f"{source}: unsupported .npy format version {version}")
+    if not dtype.hasobject:
+        count = int(np.prod(shape, dtype=np.int64))
+        data = np.frombuffer(fp.read(count * dtype.itemsize), dtype=dtype, count=count)
+        if fortran:
+            return data.reshape(shape[::-1]).transpose().copy()
+        return data.reshape(shape).copy()
+    array = RestrictedUnpickler(fp, source).load()
+    if not isinstance(array, np.ndarray):
+        raise UnsafeDataError(f"{source}: the pickled object is a {type(array).__name__}")
+    return array
+
+
+def load_npz(path: str | Path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` file, without running code from it.
+
+    Args:
+        path: the archive.
+
+    Returns:
+        Key -> array (object arrays included, rebuilt by the restricted
+        unpickler).
+
+    Raises:
+        UnsafeDataError: the file is not a zip archive, or an entry needs a
+            global other than numpy's array reconstruction (the message
+            names the file, key and global).
+        OSError, ValueError: unreadable or corrupt file.
+    """
+    path = Path(path)
+    if not zipfile.is_zipfile(path):
+        raise UnsafeDataError(f"{path}: not an .npz (zip) archive; refusing to unpickle it")
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            key = member[: -len(".npy")] if member.endswith(".npy") else member
+            with archive.open(member) as fp:
+                arrays[key] = _read_member(fp, f"{path}: key {key!r}")
+    return arrays
+
+
+def npz_keys(path: str | Path) -> list[str]:
+    """The keys of an ``.npz`` archive, read from its zip directory (no data unpickled).
+
+    Raises:
+        UnsafeDataError: the file is not a zip archive.
+    """
+    path = Path(path)
+    if not zipfile.is_zipfile(path):
+        raise UnsafeDataError(f"{path}: not an .npz (zip) archive; refusing to unpickle it")
+    with zipfile.ZipFile(path) as archive:
+        return [m[: -len(".npy")] if m.endswith(".npy") else m for m in archive.namelist()]
