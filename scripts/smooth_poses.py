@@ -18,25 +18,31 @@ the mean displacement; ``--plot`` draws the jitter per frame.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
+# Only the standard library before the arguments are parsed: --help answers at once,
+# torch and scipy load after.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.core.smoother import Smoother, default_method
-from lib.models.checkpoint import CheckpointError
-from lib.utils.formats import FORMATS, FormatError, read_keypoints, write_keypoints
-from lib.utils.io import atomic_path
-from lib.utils.metrics import pooled_mean
-from lib.visualize.render import jitter
+from lib.utils.cli import OneLineArgumentParser
+
+#: Input formats, as in lib/utils/formats.py (checked equal in the tests).
+FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
+#: Output extension each format is written with.
+EXTENSIONS = {"npy": ".npy", "npz": ".npz", "smoothnet": ".npz", "coco": ".json", "mmpose": ".json"}
+#: Frame rates accepted by --fps (a human motion at less than 1 fps is not a video).
+FPS_RANGE = (1.0, 1000.0)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("input", help="keypoint file to smooth")
-    parser.add_argument("output", help="where to write the smoothed file (same format)")
+    parser.add_argument("output", nargs="?", help="where to write the smoothed file (same format)")
+    parser.add_argument(
+        "-o", "--output", dest="output_flag", metavar="OUTPUT", help="the same as OUTPUT"
+    )
     parser.add_argument(
         "--method",
         default="auto",
@@ -54,16 +60,54 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--device", help="cpu or cuda (default: cuda if available)")
     parser.add_argument("--plot", help="PNG of the jitter before and after")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.output and args.output_flag and args.output != args.output_flag:
+        parser.error("give the output once: as OUTPUT or as -o/--output")
+    args.output = args.output or args.output_flag
+    if not args.output:
+        parser.error("the output path is required (OUTPUT or -o/--output)")
+    if args.fps is not None and not FPS_RANGE[0] <= args.fps <= FPS_RANGE[1]:
+        parser.error(
+            f"--fps must be between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g}, got {args.fps:g}"
+        )
+    if args.image_size is not None and not all(v > 0 and v < float("inf") for v in args.image_size):
+        parser.error(f"--image_size must be two positive numbers, got {args.image_size}")
+    for flag, path in (("output", args.output), ("--plot", args.plot)):
+        problem = unwritable(path) if path else None
+        if problem:
+            parser.error(f"{flag} {path}: {problem}")
+    if args.plot and Path(args.plot).resolve() == Path(args.output).resolve():
+        parser.error("--plot and the output are the same file")
+    return args
 
 
-def plot_jitter(path: str, before: list[np.ndarray], after: list[np.ndarray], units: str) -> None:
+def unwritable(path: str) -> str | None:
+    """Why ``path`` cannot be written as a new or replaced file, or None."""
+    target = Path(path)
+    if target.is_dir():
+        return "is a folder; give a file name"
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is a file, not a folder"
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"cannot write in {parent}"
+            break
+    if target.exists() and not os.access(target, os.W_OK):
+        return "is read-only"
+    return None
+
+
+def plot_jitter(path: str, before: list, after: list, units: str, pooled_mean) -> None:
     import matplotlib
+    import numpy as np
+
+    from lib.utils.io import atomic_path
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    def mean_curve(curves: list[np.ndarray]) -> np.ndarray:
+    def mean_curve(curves: list) -> np.ndarray:
         """Per-frame mean over tracks of different lengths (NaN where none has a value)."""
         table = np.full((len(curves), max(map(len, curves))), np.nan)
         for i, curve in enumerate(curves):
@@ -88,11 +132,28 @@ def plot_jitter(path: str, before: list[np.ndarray], after: list[np.ndarray], un
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    import numpy as np
+
+    from lib.core.smoother import Smoother, default_method, method_error
+    from lib.models.checkpoint import CheckpointError
+    from lib.utils.formats import FormatError, read_keypoints, write_keypoints
+    from lib.utils.metrics import pooled_mean
+    from lib.visualize.render import jitter
+
     try:
         data = read_keypoints(args.input, args.format, args.key)
+        wanted = EXTENSIONS[data.format]
+        if Path(args.output).suffix.lower() != wanted:
+            raise FormatError(
+                f"output {args.output}: a {data.format} file is written as {wanted}; "
+                f"name the output *{wanted}"
+            )
         method = args.method
         if method == "auto":
             method = default_method(next(iter(data.tracks.values())).shape[-1])
+        problem = method_error(method)
+        if problem:
+            raise ValueError(f"--method {problem}")
         smoother = Smoother(
             method, device=args.device, min_confidence=args.min_confidence, fps=args.fps
         )
@@ -109,7 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         before.append(jitter(track))
         after.append(jitter(out))
         moved.append(np.linalg.norm(out - track, axis=-1).ravel())
-    write_keypoints(args.output, data, smoothed)
+    try:
+        write_keypoints(args.output, data, smoothed)
+    except OSError as err:
+        raise SystemExit(f"error: cannot write {args.output}: {err.strerror or err}") from None
     units = "px" if next(iter(data.tracks.values())).shape[-1] == 2 else "units"
     print(
         f"{args.input} ({data.format}): {len(data.tracks)} track(s), "
@@ -118,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         f"mean displacement {pooled_mean(moved):.4g} {units}; wrote {args.output}"
     )
     if args.plot:
-        plot_jitter(args.plot, before, after, units)
+        plot_jitter(args.plot, before, after, units, pooled_mean)
         print(f"wrote {args.plot}")
     return 0
 

@@ -24,6 +24,7 @@ import torch
 from yacs.config import CfgNode
 
 from lib.dataset.specs import DATASETS
+from lib.utils.cli import OneLineArgumentParser
 
 
 def _root_keys() -> dict[str, list[int]]:
@@ -156,7 +157,7 @@ def get_cfg_defaults() -> CfgNode:
 
 def build_parser(script: str) -> argparse.ArgumentParser:
     """The argument parser of ``train``, ``eval`` or ``visualize``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         description=f"SmoothNet {script}",
         epilog="Trailing KEY VALUE pairs (after every flag) override config keys, "
         "e.g. TRAIN.EPOCH 5 DEVICE cpu.",

@@ -85,6 +85,7 @@ class _Normaliser:
     image_size: tuple[float, float] | None = None
     center: np.ndarray = field(default_factory=lambda: np.zeros(1))
     scale: float = 1.0
+    shape: tuple[int, ...] = ()  # (K, C) of the track it was fitted on (online)
 
     def fit(self, x: np.ndarray) -> _Normaliser:
         """Choose the constants from a ``(T, K, C)`` filled track."""
@@ -149,6 +150,15 @@ SHIPPED_CHECKPOINTS: dict[str, Path] = {
 DEFAULT_CHECKPOINTS: dict[int, str] = {2: "h36m_hourglass_2D_w32", 3: "h36m_fcn_3D_w32"}
 
 
+def check_image_size(image_size: tuple[float, float] | None) -> None:
+    """Refuse an image size that is not two positive finite numbers (one line)."""
+    if image_size is None:
+        return
+    size = np.asarray(image_size, dtype=np.float64)
+    if size.shape != (2,) or not np.isfinite(size).all() or (size <= 0).any():
+        raise ValueError(f"image_size must be (width, height) > 0, got {tuple(image_size)}")
+
+
 def default_method(coords: int) -> str:
     """The shipped checkpoint for keypoints with ``coords`` values per joint (2 or 3).
 
@@ -160,6 +170,16 @@ def default_method(coords: int) -> str:
             f"no shipped checkpoint for {coords} values per joint; pass a checkpoint path"
         )
     return DEFAULT_CHECKPOINTS[coords]
+
+
+def method_error(method: str | Path) -> str | None:
+    """Why ``method`` names no filter, shipped checkpoint or checkpoint file (None if it does)."""
+    if str(method) in FILTERS or str(method) in SHIPPED_CHECKPOINTS or Path(method).is_file():
+        return None
+    return (
+        f"{method!s}: not a filter, a shipped checkpoint or a checkpoint file; filters: "
+        f"{', '.join(FILTERS)}; shipped: {', '.join(SHIPPED_CHECKPOINTS)}"
+    )
 
 
 class Smoother:
@@ -247,15 +267,30 @@ class Smoother:
         Returns:
             Smoothed keypoints, same shape and type; missing joints are NaN.
         """
+        if isinstance(x, torch.Tensor) and (
+            x.dtype in (torch.bfloat16, torch.bool) or x.is_complex()
+        ):
+            raise ValueError(f"keypoints must be a real tensor (call .float()), got {x.dtype}")
         data, restore = numpy_with_restore(x)
-        if data.ndim not in (3, 4) or data.shape[0] < 1:
+        if not (np.issubdtype(data.dtype, np.floating) or np.issubdtype(data.dtype, np.integer)):
+            raise ValueError(f"keypoints must be real numbers, got dtype {data.dtype}")
+        if data.ndim not in (3, 4) or 0 in data.shape:
             raise ValueError(
-                f"expected (T, K, C) or (T, P, K, C) keypoints, got shape {data.shape}"
+                f"expected (T, K, C) or (T, P, K, C) keypoints with no empty axis, "
+                f"got shape {data.shape}"
             )
+        check_image_size(image_size)
         people = data[:, None] if data.ndim == 3 else data
-        conf = None if confidence is None else np.asarray(confidence)
-        if conf is not None and data.ndim == 3:
-            conf = conf[:, None]
+        conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
+        if conf is not None:
+            expected = data.shape[:-1]
+            if conf.shape != expected:
+                raise ValueError(
+                    f"confidence must have shape {expected} (keypoints without the last axis), "
+                    f"got {conf.shape}"
+                )
+            if data.ndim == 3:
+                conf = conf[:, None]
         out = np.stack(
             [
                 self._smooth_track(people[:, p], None if conf is None else conf[:, p], image_size)
@@ -386,16 +421,37 @@ class OnlineSmoother:
             ``(poses (Q, K, C), ids)``: the tracks present at frame ``t -
             latency`` and their smoothed poses (missing joints NaN); Q may be 0.
         """
-        self.frame_index += 1
-        t = self.frame_index
         frame = np.asarray(frame, dtype=np.float64)
+        track_ids = list(track_ids)
+        if frame.size == 0 and not track_ids:
+            frame = np.zeros((0, 1, 1))
+        if frame.ndim != 3:
+            raise ValueError(f"expected a (P, K, C) frame, got shape {frame.shape}")
         if len(frame) != len(track_ids):
             raise ValueError(f"{len(frame)} poses but {len(track_ids)} track ids")
+        if len(set(track_ids)) != len(track_ids):
+            twice = sorted({str(i) for i in track_ids if track_ids.count(i) > 1})
+            raise ValueError(f"track ids appear twice in one frame: {', '.join(twice)}")
+        if confidence is not None and np.shape(confidence) != frame.shape[:-1]:
+            raise ValueError(
+                f"confidence must have shape {frame.shape[:-1]}, got {np.shape(confidence)}"
+            )
+        check_image_size(image_size)
+        self.frame_index += 1
+        t = self.frame_index
         new_windows = []
         for p, track_id in enumerate(track_ids):
             pose = frame[p]
             conf = None if confidence is None else np.asarray(confidence)[p]
             missing = self.smoother._missing(pose[None], None if conf is None else conf[None])[0]
+            known = self.tracks.get(track_id)
+            if known is not None and known.frames and known.norm.shape != pose.shape:
+                raise ValueError(
+                    f"track {track_id!r} changed from {known.norm.shape} to {pose.shape} "
+                    "(joints, values per joint)"
+                )
+            if missing.all() and (known is None or t - known.last_seen > self.max_gap + 1):
+                continue  # nothing observed yet: a track starts at its first real observation
             track = self._track(track_id, pose, missing, t, image_size)
             filled = fill_missing(
                 np.stack([self._last_pose(track), pose]) if track.frames else pose[None],
@@ -420,6 +476,7 @@ class OnlineSmoother:
         if track is None:
             start = fill_missing(pose[None], missing[None])
             norm = _Normaliser(pose.shape[-1], self.smoother.root_joints, image_size).fit(start)
+            norm.shape = pose.shape
             track = _Track(frames=[], missing=[], first=t, start=t, last_seen=t, norm=norm)
             self.tracks[track_id] = track
         return track

@@ -74,7 +74,9 @@ def guess_format(path: Path) -> str:
         content = _load_json(path)
         if isinstance(content, dict) and "instance_info" in content:
             return "mmpose"
-        if isinstance(content, list) and content and isinstance(content[0], dict):
+        if isinstance(content, list) and not content:
+            return "coco"  # an empty results list: read as COCO, which reports it empty
+        if isinstance(content, list) and isinstance(content[0], dict):
             return "mmpose" if "instances" in content[0] else "coco"
         raise FormatError(f"{path}: JSON is neither a COCO results list nor MMPose predictions")
     raise FormatError(
@@ -112,6 +114,12 @@ def write_keypoints(path: str | Path, data: KeypointFile, tracks: dict[Any, np.n
 
 def _array_tracks(array: np.ndarray, where: str) -> tuple[dict[Any, np.ndarray], dict[str, Any]]:
     array = np.asarray(array)
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        raise FormatError(
+            f"{where}: keypoints must be real numbers (float or int), got dtype {array.dtype}"
+        )
+    if array.ndim in (3, 4) and 0 in array.shape:
+        raise FormatError(f"{where}: empty keypoint array of shape {array.shape}")
     if array.ndim == 3:
         return {0: array.astype(np.float64)}, {"people_axis": False, "dtype": array.dtype}
     if array.ndim == 4:
@@ -214,6 +222,7 @@ def _frames_to_tracks(
     tracks: dict[Any, np.ndarray] = {}
     scores: dict[Any, np.ndarray] = {}
     for t, people in enumerate(instances):
+        seen: set[Any] = set()
         for j, instance in enumerate(people):
             track_id = instance.get("track_id")
             if track_id is None:
@@ -222,6 +231,17 @@ def _frames_to_tracks(
                         f"{path}: frame {frames[t]} has {len(people)} people but no 'track_id'"
                     )
                 track_id = 0
+            if not isinstance(track_id, (int, str)) or isinstance(track_id, bool):
+                raise FormatError(
+                    f"{path}: frame {frames[t]}: 'track_id' must be an integer or a string, "
+                    f"got {track_id!r}"
+                )
+            if track_id in seen:
+                raise FormatError(
+                    f"{path}: frame {frames[t]}: track_id {track_id!r} appears twice; "
+                    "two people cannot share a track"
+                )
+            seen.add(track_id)
             points, conf = get(instance, f"frame {frames[t]}, instance {j}")
             if track_id not in tracks:
                 tracks[track_id] = np.full((len(frames), *points.shape), np.nan)
@@ -231,6 +251,8 @@ def _frames_to_tracks(
                                   f"expected {tracks[track_id].shape[1:]}")  # fmt: skip
             tracks[track_id][t] = points
             scores[track_id][t] = conf
+    if not tracks:
+        raise FormatError(f"{path}: no keypoints: not one person in any frame")
     return tracks, scores
 
 
@@ -241,6 +263,12 @@ def _read_coco(path: Path, key: str) -> KeypointFile:
     for i, r in enumerate(results):
         if not isinstance(r, dict) or "image_id" not in r or "keypoints" not in r:
             raise FormatError(f"{path}: detection {i} lacks 'image_id' or 'keypoints'")
+    kinds = {type(r["image_id"]) for r in results}
+    if not kinds <= {int} and not kinds <= {str}:
+        names = ", ".join(sorted(k.__name__ for k in kinds))
+        raise FormatError(
+            f"{path}: 'image_id' values must all be integers or all strings, got {names}"
+        )
     frames = sorted({r["image_id"] for r in results})
     index = {f: t for t, f in enumerate(frames)}
     instances: list[list[dict[str, Any]]] = [[] for _ in frames]
@@ -264,10 +292,11 @@ def _write_coco(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -
     for r in results:
         track_id = r.get("track_id", 0)
         points = tracks[track_id][index[r["image_id"]]]
-        triples = np.asarray(r["keypoints"], dtype=np.float64).reshape(-1, 3)
-        ok = np.isfinite(points).all(axis=1)
-        triples[ok, :2] = points[ok]
-        r["keypoints"] = [round(float(v), 3) for v in triples.ravel()]
+        flat = list(r["keypoints"])
+        for k, point in enumerate(points):
+            if np.isfinite(point).all():  # scores (every third value) stay as they were
+                flat[3 * k], flat[3 * k + 1] = round(float(point[0]), 3), round(float(point[1]), 3)
+        r["keypoints"] = flat
     write_text_atomic(path, json.dumps(results))
 
 

@@ -119,7 +119,9 @@ def test_bad_inputs_fail_with_one_line(tmp_path):
     with pytest.raises(SystemExit, match="keypoint file not found"):
         run(tmp_path / "none.npy", tmp_path / "o.npy", "savgol")
     np.save(tmp_path / "ok.npy", track(1))
-    with pytest.raises(SystemExit, match="checkpoint not found"):
+    with pytest.raises(SystemExit, match="not a filter, a shipped checkpoint or a checkpoint file; "
+                       "filters: savgol, gaus1d, gaussian, gaussian_s2, gaussian_s4, oneeuro; "
+                       "shipped: h36m_fcn_3D_w32"):  # fmt: skip
         run(tmp_path / "ok.npy", tmp_path / "o.npy", str(tmp_path / "missing.pth"))
     assert not (tmp_path / "o.npy").exists() and not (tmp_path / "o.json").exists()
 
@@ -138,3 +140,83 @@ def test_no_shipped_checkpoint_for_rotations(tmp_path):
     np.save(src, np.zeros((T, 24, 6), np.float32))
     with pytest.raises(SystemExit, match="no shipped checkpoint for 6 values per joint"):
         smooth_poses.main([str(src), str(tmp_path / "out.npy")])
+
+
+def test_formats_table_matches_the_library():
+    from lib.utils import formats
+
+    assert smooth_poses.FORMATS == formats.FORMATS
+
+
+def one_line_error(capsys, argv):
+    """Run the command; return its (single-line) error message."""
+    with pytest.raises(SystemExit) as raised:
+        smooth_poses.main(argv)
+    message = str(raised.value) if raised.value.code not in (0, 2) else capsys.readouterr().err
+    assert raised.value.code != 0
+    assert len(message.strip().splitlines()) == 1 and "Traceback" not in message
+    return message
+
+
+def test_command_line_fit_and_finish(tmp_path, capsys):
+    src = tmp_path / "in.npy"
+    np.save(src, track(1))
+    out = tmp_path / "out.npy"
+    assert smooth_poses.main([str(src), "-o", str(out), "--method", "savgol"]) == 0
+    assert out.exists()
+    capsys.readouterr()
+    assert "name the output *.npy" in one_line_error(
+        capsys, [str(src), str(tmp_path / "out.csv"), "--method", "savgol"]
+    )
+    assert not (tmp_path / "out.csv").exists()
+    assert "--fps must be between 1 and 1000" in one_line_error(
+        capsys, [str(src), str(out), "--fps", "0.001"]
+    )
+    assert "--image_size must be two positive numbers" in one_line_error(
+        capsys, [str(src), str(out), "--image_size", "0", "0"]
+    )
+    assert "is a folder" in one_line_error(capsys, [str(src), str(tmp_path)])
+    (tmp_path / "file").write_text("x")
+    assert "is a file, not a folder" in one_line_error(
+        capsys, [str(src), str(tmp_path / "file" / "out.npy")]
+    )
+    before = out.read_bytes()
+    assert "--plot" in one_line_error(
+        capsys, [str(src), str(out), "--plot", str(tmp_path / "file" / "p.png")]
+    )
+    assert out.read_bytes() == before  # the existing output is untouched
+
+
+def test_coco_scores_are_written_back_unchanged(tmp_path):
+    coco_file(tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text())
+    data[0]["keypoints"][2] = 0.123456789
+    (tmp_path / "c.json").write_text(json.dumps(data))
+    run(tmp_path / "c.json", tmp_path / "o.json", "savgol")
+    out = json.loads((tmp_path / "o.json").read_text())
+    assert out[0]["keypoints"][2] == 0.123456789
+    assert [r["keypoints"][2::3] for r in out] == [r["keypoints"][2::3] for r in data]
+
+
+def test_bad_keypoint_files_get_one_line(tmp_path):
+    (tmp_path / "empty.json").write_text("[]")
+    with pytest.raises(SystemExit, match="no keypoints: not one person in any frame"):
+        run(tmp_path / "empty.json", tmp_path / "o.json", "savgol")
+    coco_file(tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text())
+    data[0]["image_id"] = "first"
+    (tmp_path / "mixed.json").write_text(json.dumps(data))
+    with pytest.raises(SystemExit, match="'image_id' values must all be integers or all strings"):
+        run(tmp_path / "mixed.json", tmp_path / "o.json", "savgol")
+    data = json.loads((tmp_path / "c.json").read_text())
+    data[1]["track_id"] = data[0]["track_id"]  # two people of frame 100 share a track
+    (tmp_path / "dup.json").write_text(json.dumps(data))
+    with pytest.raises(SystemExit, match="track_id 0 appears twice"):
+        run(tmp_path / "dup.json", tmp_path / "o.json", "savgol")
+    for name, array in (("obj.npy", np.array([[[None, 1]]], dtype=object)),
+                        ("cplx.npy", np.zeros((5, 3, 2), complex)),
+                        ("p0.npy", np.zeros((5, 0, 3, 2)))):  # fmt: skip
+        np.save(tmp_path / name, array, allow_pickle=True)
+        with pytest.raises(SystemExit, match=r"real numbers|empty keypoint array|allow_pickle=False"):
+            run(tmp_path / name, tmp_path / "o.npy", "savgol")
+    assert not (tmp_path / "o.npy").exists() and not (tmp_path / "o.json").exists()
