@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from lib.core.config import dataset_triples, load_config
+from lib.core.config import check_settings, dataset_triples, load_config
 from lib.core.evaluate import evaluate_set, resolve_filters
 from lib.core.linear_fit import LINEAR_CHECKPOINT
 from lib.core.run import (
@@ -70,18 +70,14 @@ def linear_baseline(cfg, methods: list[str], device: torch.device) -> dict[str, 
 def main(argv: list[str] | None = None) -> int:
     cfg, _ = load_config("eval", argv)
     try:
+        check_settings(cfg)
         triples = dataset_triples(cfg)
         filters = resolve_filters(cfg.EVALUATE.TRADITION)
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
     loaded = require_checkpoint(cfg)
     device = resolve_device(cfg.DEVICE)
-    run_dir = prepare_run_dir(cfg)
-    setup_logging(run_dir / "eval_log.txt")
-    cfg.defrost()
-    cfg.LOGDIR = str(run_dir)
-    cfg.freeze()
-    save_config(cfg, run_dir)
+    setup_logging(None)
     spec = loaded.spec
     logger.info("checkpoint %s: %s", cfg.EVALUATE.PRETRAINED, loaded.summary())
     if spec.window_size != cfg.MODEL.SLIDE_WINDOW_SIZE:
@@ -110,6 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as err:
         raise SystemExit(f"error: {err}") from None
     body_model = smpl_body_model(cfg, sets, device)
+    # Everything is checked: only now the run folder appears.
+    run_dir = prepare_run_dir(cfg)
+    setup_logging(run_dir / "eval_log.txt")
+    cfg.defrost()
+    cfg.LOGDIR = str(run_dir)
+    cfg.freeze()
+    save_config(cfg, run_dir)
 
     params = count_parameters(model)
     stride = cfg.EVALUATE.SLIDE_WINDOW_STEP_SIZE

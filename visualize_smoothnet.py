@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from lib.core.config import dataset_triples, load_config
+from lib.core.config import check_settings, dataset_triples, load_config
 from lib.core.evaluate import root_indices, smpl_axis_angle
 from lib.core.inference import smooth_sequence
 from lib.core.run import require_checkpoint, resolve_device, setup_logging, smpl_body_model
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg, _ = load_config("visualize", argv)
     loaded = require_checkpoint(cfg)
     try:
+        check_settings(cfg)
         triples = dataset_triples(cfg)
         if len(triples) != 1:
             raise ValueError("visualisation takes one dataset, not a comma list")

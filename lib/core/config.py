@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+import yaml
 from yacs.config import CfgNode
 
 from lib.dataset.specs import DATASETS
@@ -217,8 +218,11 @@ def load_config(
             cfg.merge_from_file(args.cfg)
     except FileNotFoundError:
         parser.error(f"--cfg: file not found: {args.cfg}")
-    except (KeyError, ValueError, AssertionError) as err:
-        parser.error(f"--cfg {args.cfg}: {err}")
+    except (KeyError, ValueError, AssertionError, TypeError, yaml.YAMLError) as err:
+        first = " ".join(str(err).split())  # YAML errors span lines: one line here
+        parser.error(f"--cfg {args.cfg}: {first}")
+    except OSError as err:
+        parser.error(f"--cfg {args.cfg}: {err.strerror or err}")
     overrides: list[object] = []
     for flag, key in _FLAG_KEYS.items():
         value = getattr(args, flag, None)

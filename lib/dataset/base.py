@@ -221,7 +221,8 @@ class SequenceSet:
         det_values = _key(det, self.det_path, *keys)
         key = next(k for k in keys if k in gt)
         extras = self._extras(gt, det, len(gt_names))
-        sequences = []
+        sequences: list[PoseSequence] = []
+        first_width = 0
         for i in range(len(gt_names)):
             seq_name = _sequence_name(gt_names, i)
             g = _float_frames(gt_values[i], self.gt_path, key, i, seq_name)
@@ -239,6 +240,18 @@ class SequenceSet:
                 )
             if g.shape[0] == 0:
                 raise DataError(f"{self.gt_path}: sequence {seq_name} has no frames")
+            if g.shape[1] != d.shape[1]:
+                raise DataError(
+                    f"{self.det_path}: sequence {seq_name} has {d.shape[1]} values per frame "
+                    f"(joints x coordinates) but the ground truth has {g.shape[1]}"
+                )
+            if sequences and g.shape[1] != first_width:
+                raise DataError(
+                    f"{self.gt_path}: sequence {seq_name} has {g.shape[1]} values per frame "
+                    f"(joints x coordinates) but sequence 0 has {first_width}; every sequence "
+                    "needs the same joints"
+                )
+            first_width = g.shape[1]
             sequences.append(self._prepare(seq_name, g, d, {k: v[i] for k, v in extras.items()}))
         self._check_layout(sequences[0])
         logger.info(

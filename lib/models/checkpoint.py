@@ -292,6 +292,13 @@ def _check_state_dict(spec: ModelSpec, state: Mapping[str, torch.Tensor]) -> Non
         raise CheckpointError("inconsistent tensor shapes: " + ", ".join(wrong))
 
 
+def _warn_non_finite(state: Mapping[str, torch.Tensor]) -> None:
+    """Log a warning naming the weights that hold NaN or infinite values."""
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        logger.warning("non-finite (NaN/inf) weights in %s: outputs will be NaN", ", ".join(bad))
+
+
 def _strip_prefix(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Drop a ``module.`` prefix left by (Distributed)DataParallel."""
     if state and all(k.startswith("module.") for k in state):
@@ -338,15 +345,29 @@ def load_checkpoint(path: str | os.PathLike[str]) -> LoadedCheckpoint:
 
 
 def _from_ours(raw: Mapping[str, Any]) -> LoadedCheckpoint:
+    for key, kind in (("model", Mapping), ("state_dict", Mapping)):
+        if not isinstance(raw.get(key), kind):
+            found = "missing" if key not in raw else f"a {type(raw[key]).__name__}"
+            raise CheckpointError(f"entry {key!r} must be a dict, but it is {found}")
+    if raw.get("info") is not None and not isinstance(raw["info"], Mapping):
+        raise CheckpointError(f"entry 'info' must be a dict, got {type(raw['info']).__name__}")
     names = {f.name for f in fields(ModelSpec)}
     unknown = sorted(set(raw["model"]) - names)
     if unknown:
         raise CheckpointError(f"unknown model fields {unknown}")
-    spec = ModelSpec(**raw["model"])
+    try:
+        spec = ModelSpec(**raw["model"])
+        spec.build()
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"invalid model {dict(raw['model'])}: {err}") from None
     info_names = {f.name for f in fields(UsageInfo)}
     info = UsageInfo(**{k: v for k, v in (raw.get("info") or {}).items() if k in info_names})
     state = _strip_prefix(raw["state_dict"])
+    bad = sorted(k for k, v in state.items() if not isinstance(v, torch.Tensor))
+    if bad:
+        raise CheckpointError(f"state_dict entries that are not tensors: {bad}")
     _check_state_dict(spec, state)
+    _warn_non_finite(state)
     model = spec.build()
     model.load_state_dict(state)
     known = {"format", "model", "info", "state_dict", "epoch", "config", "performance", "optimizer"}
@@ -376,6 +397,7 @@ def _from_original(raw: Mapping[str, Any]) -> LoadedCheckpoint:
         raise CheckpointError(f"state_dict entries that are not tensors: {bad}")
     state = _strip_prefix(state)
     spec = infer_model_spec(state)
+    _warn_non_finite(state)
     model = spec.build()
     model.load_state_dict(state)
     epoch = raw.get("epoch") if "state_dict" in raw else None

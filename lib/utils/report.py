@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -43,8 +44,26 @@ def metrics_table(metrics: Mapping[str, float]) -> str:
 def write_metrics(
     run_dir: Path, results: Mapping[str, Mapping[str, float]], extra: Mapping[str, object]
 ) -> None:
-    """``metrics.json`` (results plus ``extra``) and a long-format ``metrics.csv``."""
-    write_json_atomic(run_dir / "metrics.json", {**extra, "results": results})
+    """``metrics.json`` (results plus ``extra``) and a long-format ``metrics.csv``.
+
+    A metric no frame has (for example Accel when every sequence is shorter
+    than 3 frames) is written as ``null`` (strict JSON has no NaN) and listed
+    under ``"undefined"`` with the reason.
+    """
+    clean = {
+        label: {k: (float(v) if math.isfinite(v) else None) for k, v in metrics.items()}
+        for label, metrics in results.items()
+    }
+    undefined = [
+        f"{label}: {k} (no frame has a value; acceleration needs sequences of 3 frames or more)"
+        for label, metrics in clean.items()
+        for k, v in metrics.items()
+        if v is None
+    ]
+    body = {**extra, "results": clean}
+    if undefined:
+        body["undefined"] = undefined
+    write_json_atomic(run_dir / "metrics.json", body)
     rows = [
         {"dataset": label, "metric": key, "value": f"{value:.6g}"}
         for label, metrics in results.items()

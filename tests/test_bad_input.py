@@ -1,0 +1,157 @@
+"""Bad settings and files through the real command lines: one line, no traceback, nothing left.
+
+Every case runs ``train_smoothnet.py`` or ``eval_smoothnet.py`` in a subprocess
+and checks the exit code, that stderr is one line naming the problem, that
+no run folder was created and that pre-existing files are untouched.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from lib.dataset.synthetic import write_synthetic_dataset
+from tests.conftest import ROOT
+
+DATA = ["--dataset_name", "h36m", "--estimator", "fcn", "--body_representation", "3D"]
+SMALL = ["MODEL.HIDDEN_SIZE", "32", "MODEL.RES_HIDDEN_SIZE", "8", "MODEL.NUM_BLOCK", "1",
+         "TRAIN.EPOCH", "1", "DEVICE", "cpu"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    base = tmp_path_factory.mktemp("poses")
+    write_synthetic_dataset(base, "h36m", "fcn", "3D", num_sequences=2, length_range=(60, 70))
+    return base
+
+
+def run(script, args, cwd):
+    cmd = [sys.executable, str(ROOT / script), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def assert_one_line(done, expected):
+    assert done.returncode not in (0, None), done.stdout[-2000:]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert expected in lines[0], lines[0]
+
+
+TRAIN_CASES = [
+    (["--slide_window_size", "0"], "MODEL.SLIDE_WINDOW_SIZE (--slide_window_size) must be >= 1"),
+    (["--slide_window_size", "8", "EVALUATE.SLIDE_WINDOW_STEP_SIZE", "0"],
+     "EVALUATE.SLIDE_WINDOW_STEP_SIZE must be between 1 and the window size 8"),
+    (["--slide_window_size", "8", "EVALUATE.SLIDE_WINDOW_STEP_SIZE", "9"],
+     "EVALUATE.SLIDE_WINDOW_STEP_SIZE must be between 1 and the window size 8"),
+    (["--slide_window_size", "8", "MODEL.TYPE", "transformer"], "MODEL.TYPE must be one of"),
+    (["--slide_window_size", "8", "TRAIN.SAMPLING", "random"], "TRAIN.SAMPLING must be one of"),
+    (["--slide_window_size", "8", "EVALUATE.PAD_MODE", "reflect"],
+     "EVALUATE.PAD_MODE must be one of"),
+    (["--slide_window_size", "8", "TRAIN.BEST_METRIC", "smoothnet_mpjp"],
+     "TRAIN.BEST_METRIC must be one of"),
+    (["--slide_window_size", "8", "TRAIN.INIT", "zeros"], "TRAIN.INIT must be one of"),
+    (["--slide_window_size", "8", "LOSS.NORM", "huber"], "LOSS.NORM must be one of"),
+    (["--slide_window_size", "8", "TRAIN.LR", "0.0"], "TRAIN.LR must be > 0"),
+    (["--slide_window_size", "8", "MODEL.DROPOUT", "1.0"], "MODEL.DROPOUT must be in [0, 1)"),
+    (["--slide_window_size", "8", "TRAIN.BATCH_SIZE", "0"], "TRAIN.BATCH_SIZE must be >= 1"),
+    (["--slide_window_size", "8", "TRAIN.VALIDATE_HOLDOUT", "S99_"],
+     "TRAIN.VALIDATE_HOLDOUT S99_: 0 of"),
+    (["--slide_window_size", "8", "--resume", "missing.pth.tar"],
+     "--resume: checkpoint not found: missing.pth.tar"),
+    (["--slide_window_size", "8", "LOSS.W_ACCEL", "1000"], "config override: Type mismatch"),
+    (["--slide_window_size", "8", "TRAIN.NO_SUCH_KEY", "1"], "config override"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args,expected", TRAIN_CASES)
+def test_train_settings(base, tmp_path, args, expected):
+    out = tmp_path / "out"
+    done = run("train_smoothnet.py", [*DATA, *args, *SMALL, "DATASET.BASE_DIR", str(base),
+                                      "OUTPUT_DIR", str(out)], tmp_path)  # fmt: skip
+    assert_one_line(done, expected)
+    assert not out.exists()
+
+
+def test_output_dir_that_is_a_file(base, tmp_path):
+    (tmp_path / "taken").write_text("keep me")
+    for output in ("taken", "taken/below"):
+        done = run("train_smoothnet.py", [*DATA, "--slide_window_size", "8", *SMALL,
+                   "DATASET.BASE_DIR", str(base), "OUTPUT_DIR", str(tmp_path / output)],
+                   tmp_path)  # fmt: skip
+        assert_one_line(done, "is a file, not a folder")
+    assert (tmp_path / "taken").read_text() == "keep me"
+
+
+def test_malformed_yaml(base, tmp_path):
+    (tmp_path / "bad.yaml").write_text("TRAIN: [unclosed\n")
+    done = run("train_smoothnet.py", ["--cfg", str(tmp_path / "bad.yaml"), *DATA], tmp_path)
+    assert_one_line(done, f"--cfg {tmp_path / 'bad.yaml'}")
+
+
+def write_bad_split(base, mutate):
+    """A copy of the synthetic test split with ``mutate(det, gt)`` applied."""
+    from lib.dataset.base import npz_paths, object_array, save_npz
+    from lib.utils.npz import load_npz
+
+    gt_path, det_path = npz_paths(base, "h36m", "fcn", "3D", "test")
+    gt, det = load_npz(gt_path), load_npz(det_path)
+    mutate(det, gt)
+    out = base.parent / f"bad_{mutate.__name__}"
+    new_gt, new_det = npz_paths(out, "h36m", "fcn", "3D", "test")
+    for phase in ("train",):
+        for src, dst in zip(npz_paths(base, "h36m", "fcn", "3D", phase),
+                            npz_paths(out, "h36m", "fcn", "3D", phase)):  # fmt: skip
+            save_npz(dst, load_npz(src))
+    save_npz(new_gt, {k: object_array(list(v)) if v.dtype == object else v for k, v in gt.items()})
+    save_npz(new_det, {k: object_array(list(v)) if v.dtype == object else v
+                       for k, v in det.items()})  # fmt: skip
+    return out
+
+
+def fewer_joints(det, gt):
+    det["joints_3d"] = np.array([a[:, :48] for a in det["joints_3d"]] + [None], dtype=object)[:-1]
+
+
+def mixed_joints(det, gt):
+    det["joints_3d"][1] = det["joints_3d"][1][:, :48]
+    gt["joints_3d"][1] = gt["joints_3d"][1][:, :48]
+
+
+def short_poses(det, gt):
+    det["joints_3d"][0] = det["joints_3d"][0][:-5]
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    (fewer_joints, "joints"),
+    (mixed_joints, "joints"),
+    (short_poses, "image names"),
+])  # fmt: skip
+def test_eval_bad_data(base, tmp_path, mutate, expected):
+    bad = write_bad_split(base, mutate)
+    ckpt = ROOT / "data/checkpoints/h36m_fcn_3D_w32/checkpoint.pth.tar"
+    out = tmp_path / "out"
+    done = run("eval_smoothnet.py", [*DATA, "--slide_window_size", "32", "--checkpoint", str(ckpt),
+               "DATASET.BASE_DIR", str(bad), "OUTPUT_DIR", str(out), "DEVICE", "cpu"],
+               tmp_path)  # fmt: skip
+    assert_one_line(done, expected)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ({"format": "smoothnet-py/1"}, "entry 'model' must be a dict, but it is missing"),
+    ({"format": "smoothnet-py/1", "model": {"window_size": 8}, "state_dict": [1]},
+     "entry 'state_dict' must be a dict, but it is a list"),
+    ({"format": "smoothnet-py/1", "model": {"window_size": -1}, "state_dict": {}},
+     "invalid model"),
+])  # fmt: skip
+def test_eval_bad_checkpoint(base, tmp_path, raw, expected):
+    torch.save(raw, tmp_path / "bad.pth.tar")
+    out = tmp_path / "out"
+    done = run("eval_smoothnet.py", [*DATA, "--slide_window_size", "8", "--checkpoint",
+               str(tmp_path / "bad.pth.tar"), "DATASET.BASE_DIR", str(base), "OUTPUT_DIR",
+               str(out), "DEVICE", "cpu"], tmp_path)  # fmt: skip
+    assert_one_line(done, expected)
+    assert not out.exists()
