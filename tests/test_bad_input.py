@@ -155,3 +155,88 @@ def test_eval_bad_checkpoint(base, tmp_path, raw, expected):
                str(out), "DEVICE", "cpu"], tmp_path)  # fmt: skip
     assert_one_line(done, expected)
     assert not out.exists()
+
+
+# -- the library API -------------------------------------------------------------------
+
+
+def smoother():
+    from lib.core.smoother import Smoother
+
+    return Smoother("h36m_hourglass_2D_w32", device="cpu")
+
+
+def test_smoother_refuses_unusable_arrays():
+    sm = smoother()
+    x = np.zeros((20, 5, 2))
+    with pytest.raises(ValueError, match=r"real tensor \(call \.float\(\)\), got torch.bfloat16"):
+        sm.smooth(torch.zeros(20, 5, 2, dtype=torch.bfloat16))
+    with pytest.raises(ValueError, match="real numbers, got dtype complex128"):
+        sm.smooth(x.astype(complex))
+    with pytest.raises(ValueError, match="no empty axis"):
+        sm.smooth(np.zeros((20, 0, 5, 2)))
+    with pytest.raises(ValueError, match=r"confidence must have shape \(20, 5\)"):
+        sm.smooth(x, confidence=np.ones((20, 4)))
+    with pytest.raises(ValueError, match="image_size must be"):
+        sm.smooth(x, image_size=(0, 0))
+
+
+def test_online_refuses_duplicate_ids_and_changing_joints():
+    online = smoother().online(latency=0)
+    with pytest.raises(ValueError, match="track ids appear twice in one frame: 7"):
+        online.update(np.zeros((2, 5, 2)), [7, 7])
+    online.update(np.ones((1, 5, 2)), ["a"])
+    with pytest.raises(ValueError, match=r"track 'a' changed from \(5, 2\) to \(6, 2\)"):
+        online.update(np.ones((1, 6, 2)), ["a"])
+    with pytest.raises(ValueError, match=r"confidence must have shape \(1, 5\)"):
+        online.update(np.ones((1, 5, 2)), ["a"], confidence=np.ones((1, 4)))
+
+
+def test_online_track_starts_at_its_first_observation():
+    online = smoother().online(latency=0)
+    poses, ids = online.update(np.full((1, 5, 2), np.nan), [0])
+    assert ids == [] and len(poses) == 0  # nothing invented from an empty first frame
+    rng = np.random.default_rng(0)
+    truth = 500 + 10 * rng.normal(size=(5, 2))
+    for _ in range(5):
+        poses, ids = online.update(truth[None] + rng.normal(0, 1, (1, 5, 2)), [0])
+        assert ids == [0]
+        assert np.abs(poses[0] - truth).max() < 10  # near the person, not near (0, 0)
+
+
+def test_undefined_metrics_are_null_in_metrics_json(tmp_path):
+    import json
+
+    from lib.utils.report import write_metrics
+
+    write_metrics(tmp_path, {"h36m": {"input_mpjpe": 1.0, "input_accel": float("nan")}}, {})
+    saved = json.loads((tmp_path / "metrics.json").read_text())  # strict JSON: no NaN
+    assert saved["results"]["h36m"]["input_accel"] is None
+    assert saved["undefined"][0].startswith("h36m: input_accel (no frame has a value")
+
+
+def test_nan_weights_are_warned_about(tmp_path, caplog):
+    from lib.models.checkpoint import ModelSpec, load_checkpoint, save_checkpoint
+
+    spec = ModelSpec(8, "smoothnet", 16, 4, 1)
+    model = spec.build()
+    with torch.no_grad():
+        model.decoder.bias[0] = float("nan")
+    save_checkpoint(tmp_path / "nan.pth.tar", model, spec)
+    load_checkpoint(tmp_path / "nan.pth.tar")
+    assert "non-finite (NaN/inf) weights in decoder.bias" in caplog.text
+
+
+def test_full_disk_is_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):
+    from lib.models import checkpoint
+
+    (tmp_path / "ckpt.pth.tar").write_bytes(b"old")
+
+    def full(obj, f, *args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:603] . unexpected pos 64 vs 0")
+
+    monkeypatch.setattr(checkpoint.torch, "save", full)
+    with pytest.raises(checkpoint.CheckpointError, match="no space left on the device"):
+        checkpoint.atomic_torch_save({}, tmp_path / "ckpt.pth.tar")
+    assert (tmp_path / "ckpt.pth.tar").read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pth.tar"]  # no temporary left
