@@ -20,7 +20,7 @@ def test_shipped_checkpoint_loads_with_its_usage(name):
     assert loaded.info.body_representation == representation
     assert loaded.info.num_joints == (17 if representation == "3D" else 16)
     assert loaded.info.fps == 50.0
-    assert "optimizer" not in torch.load(SHIPPED_CHECKPOINTS[name], weights_only=True)
+    assert not torch.load(SHIPPED_CHECKPOINTS[name], weights_only=True).get("optimizer")
 
 
 def smooth_motion(frames: int, joints: int, coords: int, scale: float) -> np.ndarray:
