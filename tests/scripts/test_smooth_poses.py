@@ -217,6 +217,8 @@ def test_bad_keypoint_files_get_one_line(tmp_path):
                         ("cplx.npy", np.zeros((5, 3, 2), complex)),
                         ("p0.npy", np.zeros((5, 0, 3, 2)))):  # fmt: skip
         np.save(tmp_path / name, array, allow_pickle=True)
-        with pytest.raises(SystemExit, match=r"real numbers|empty keypoint array|allow_pickle=False"):
+        with pytest.raises(
+            SystemExit, match=r"real numbers|empty keypoint array|allow_pickle=False"
+        ):
             run(tmp_path / name, tmp_path / "o.npy", "savgol")
     assert not (tmp_path / "o.npy").exists() and not (tmp_path / "o.json").exists()
