@@ -32,7 +32,7 @@ from lib.utils.cli import OneLineArgumentParser
 FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
 #: Output extension each format is written with.
 EXTENSIONS = {"npy": ".npy", "npz": ".npz", "smoothnet": ".npz", "coco": ".json", "mmpose": ".json"}
-#: Frame rates accepted by --fps (a human motion at less than 1 fps is not a video).
+#: Frame rates accepted by --fps, as lib.core.smoother.FPS_RANGE (checked equal in the tests).
 FPS_RANGE = (1.0, 1000.0)
 
 

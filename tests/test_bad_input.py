@@ -181,6 +181,16 @@ def test_smoother_refuses_unusable_arrays():
         sm.smooth(x, image_size=(0, 0))
 
 
+def test_smoother_refuses_absurd_frame_rates():
+    from lib.core.smoother import FPS_RANGE, Smoother
+    from scripts import smooth_poses
+
+    assert smooth_poses.FPS_RANGE == FPS_RANGE
+    for fps in (0.001, 0.0, -30.0, 1e6):
+        with pytest.raises(ValueError, match="fps must be between 1 and 1000"):
+            Smoother("savgol", fps=fps)
+
+
 def test_online_refuses_duplicate_ids_and_changing_joints():
     online = smoother().online(latency=0)
     with pytest.raises(ValueError, match="track ids appear twice in one frame: 7"):

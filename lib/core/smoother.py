@@ -172,6 +172,11 @@ def default_method(coords: int) -> str:
     return DEFAULT_CHECKPOINTS[coords]
 
 
+#: Frame rates the smoother accepts (below 1 fps a sequence is not a video; resampling
+#: such input to a checkpoint's 50 fps would multiply its length beyond use).
+FPS_RANGE = (1.0, 1000.0)
+
+
 def method_error(method: str | Path) -> str | None:
     """Why ``method`` names no filter, shipped checkpoint or checkpoint file (None if it does)."""
     if str(method) in FILTERS or str(method) in SHIPPED_CHECKPOINTS or Path(method).is_file():
@@ -213,6 +218,10 @@ class Smoother:
         window_weights: str = "hann",
         **filter_kwargs: Any,
     ) -> None:
+        if fps is not None and not FPS_RANGE[0] <= fps <= FPS_RANGE[1]:
+            raise ValueError(
+                f"fps must be between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g}, got {fps:g}"
+            )
         self.filter_name: str | None = None
         self.model: torch.nn.Module | None = None
         self.info = UsageInfo()
