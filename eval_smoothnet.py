@@ -20,7 +20,7 @@ import torch
 
 from lib.core.config import check_settings, dataset_triples, load_config
 from lib.core.evaluate import evaluate_set, resolve_filters
-from lib.core.linear_fit import LINEAR_CHECKPOINT
+from lib.core.linear_fit import LINEAR_CHECKPOINT, load_linear
 from lib.core.run import (
     prepare_run_dir,
     require_checkpoint,
@@ -30,7 +30,7 @@ from lib.core.run import (
     smpl_body_model,
 )
 from lib.dataset.base import DataError, SequenceSet, exclude_sequences, read_exclusions
-from lib.models.checkpoint import CheckpointError, load_checkpoint
+from lib.models.checkpoint import CheckpointError
 from lib.models.complexity import count_parameters, macs_per_frame
 from lib.utils.report import metrics_table, write_metrics
 
@@ -56,15 +56,13 @@ def linear_baseline(cfg, methods: list[str], device: torch.device) -> dict[str, 
         )
         return {}
     try:
-        loaded = load_checkpoint(path)
+        linear = load_linear(path)
     except CheckpointError as err:
         raise SystemExit(
             f"error: --tradition linear: {err} (set EVALUATE.TRADITION_LINEAR.CHECKPOINT "
             "or fit one with scripts/fit_linear.py)"
         ) from None
-    if loaded.spec.model_type != "linear":
-        raise SystemExit(f"error: --tradition linear: {path} is a {loaded.spec.model_type} model")
-    return {"linear": loaded.model.to(device).eval()}
+    return {"linear": linear.to(device).eval()}
 
 
 def main(argv: list[str] | None = None) -> int:

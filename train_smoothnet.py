@@ -35,10 +35,10 @@ from lib.core.run import (
     smpl_body_model,
     usage_info,
 )
-from lib.core.trainer import Trainer, TrainingDiverged
+from lib.core.trainer import Trainer, TrainingDiverged, read_resume
 from lib.dataset.base import DataError, SequenceSet
 from lib.dataset.training import TrainingWindows, hold_out
-from lib.models.checkpoint import CheckpointError, load_checkpoint
+from lib.models.checkpoint import CheckpointError
 from lib.utils.report import metrics_table
 
 logger = logging.getLogger("smoothnet")
@@ -68,20 +68,6 @@ def _run_dir(resume: str, cfg, rank: int, world_size: int) -> Path:
     return Path(holder[0])
 
 
-def _check_resume(cfg, spec) -> None:
-    """A ``--resume`` file that cannot be read or holds another model: one line, before
-    anything is written."""
-    try:
-        loaded = load_checkpoint(cfg.TRAIN.RESUME)
-    except CheckpointError as err:
-        raise SystemExit(f"error: --resume: {err}") from None
-    if loaded.spec != spec:
-        raise SystemExit(
-            f"error: --resume {cfg.TRAIN.RESUME}: its model {loaded.spec} differs from the "
-            f"config's {spec}"
-        )
-
-
 def main(argv: list[str] | None = None) -> int:
     cfg, _ = load_config("train", argv)
     try:
@@ -91,8 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
     spec = model_spec(cfg)
-    if cfg.TRAIN.RESUME:
-        _check_resume(cfg, spec)
+    resumed = None
+    if cfg.TRAIN.RESUME:  # checked before anything is written
+        try:
+            resumed = read_resume(cfg.TRAIN.RESUME, spec)
+        except CheckpointError as err:
+            raise SystemExit(f"error: --resume: {err}") from None
     rank, world_size, device = _init_distributed(cfg.DEVICE)
     setup_logging(None, verbose=rank == 0)
     seed_everything(cfg.SEED_VALUE)
@@ -176,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         world_size,
         body_model,
     )
-    if cfg.TRAIN.RESUME:
-        trainer.resume(cfg.TRAIN.RESUME)
+    if resumed is not None:
+        trainer.resume(resumed, cfg.TRAIN.RESUME)
     elif cfg.TRAIN.INIT == "linear":
         trainer.validate_start()  # the learning curve's step-0 point: the linear model
     try:

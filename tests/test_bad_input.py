@@ -250,3 +250,14 @@ def test_full_disk_is_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):
         checkpoint.atomic_torch_save({}, tmp_path / "ckpt.pth.tar")
     assert (tmp_path / "ckpt.pth.tar").read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pth.tar"]  # no temporary left
+
+
+def test_eval_linear_baseline_of_the_wrong_kind(base, tmp_path):
+    ckpt = ROOT / "data/checkpoints/h36m_fcn_3D_w32/checkpoint.pth.tar"
+    out = tmp_path / "out"
+    done = run("eval_smoothnet.py", [*DATA, "--slide_window_size", "32", "--checkpoint", str(ckpt),
+               "--tradition", "linear", "EVALUATE.TRADITION_LINEAR.CHECKPOINT", str(ckpt),
+               "DATASET.BASE_DIR", str(base), "OUTPUT_DIR", str(out), "DEVICE", "cpu"],
+               tmp_path)  # fmt: skip
+    assert_one_line(done, "a smoothnet checkpoint, not a linear one")
+    assert not out.exists()

@@ -18,7 +18,7 @@ from yacs.config import CfgNode
 from lib.core.run import usage_info
 from lib.dataset.base import SequenceSet
 from lib.models.checkpoint import CheckpointError, ModelSpec, load_checkpoint, save_checkpoint
-from lib.models.linear import LeastSquaresAccumulator, LinearWindowModel
+from lib.models.linear import LinearWindowModel, fit_linear_window_model
 from lib.models.smoothnet import SmoothNet
 from lib.models.warm_start import warm_start_from_linear
 
@@ -31,19 +31,22 @@ TRAIN_INITS: tuple[str, ...] = ("random", "linear")
 
 def fit_on_sets(datasets: list[SequenceSet], window_size: int) -> LinearWindowModel:
     """Fit the linear window model on every sequence of the given (training) sets."""
-    acc = LeastSquaresAccumulator(window_size)
     sequences = [s for d in datasets for s in d.sequences]
     start = time.perf_counter()
-    for seq in tqdm(sequences, desc=f"least squares W={window_size}", leave=False):
-        acc.add(seq.detected, seq.groundtruth)
-    matrix, bias = acc.solve()
+    pairs = tqdm(
+        ((s.detected, s.groundtruth) for s in sequences),
+        total=len(sequences),
+        desc=f"least squares W={window_size}",
+        leave=False,
+    )
+    model = fit_linear_window_model(pairs, window_size)
     logger.info(
-        "fitted the linear window model (W=%d) on %d windows x channels in %.1f s",
+        "fitted the linear window model (W=%d) on %d sequences in %.1f s",
         window_size,
-        acc.rows,
+        len(sequences),
         time.perf_counter() - start,
     )
-    return LinearWindowModel(window_size, matrix, bias).float().eval()
+    return model
 
 
 def save_linear(path: str | Path, model: LinearWindowModel, datasets: list[SequenceSet]) -> None:
@@ -52,8 +55,8 @@ def save_linear(path: str | Path, model: LinearWindowModel, datasets: list[Seque
     save_checkpoint(path, model, spec, usage_info(datasets))
 
 
-def load_linear(path: str | Path, window_size: int) -> LinearWindowModel:
-    """Read a linear checkpoint and check its window size.
+def load_linear(path: str | Path, window_size: int | None = None) -> LinearWindowModel:
+    """Read a linear checkpoint; with ``window_size``, check that it has that window.
 
     Raises:
         CheckpointError: unreadable file, another model type, or another W.
@@ -61,7 +64,7 @@ def load_linear(path: str | Path, window_size: int) -> LinearWindowModel:
     loaded = load_checkpoint(path)
     if loaded.spec.model_type != "linear":
         raise CheckpointError(f"{path}: a {loaded.spec.model_type} checkpoint, not a linear one")
-    if loaded.spec.window_size != window_size:
+    if window_size is not None and loaded.spec.window_size != window_size:
         raise CheckpointError(
             f"{path}: window size {loaded.spec.window_size}, but the model's is {window_size}"
         )

@@ -48,6 +48,7 @@ from lib.dataset.base import SequenceSet
 from lib.dataset.training import TrainingWindows, epoch_indices
 from lib.models.checkpoint import (
     CheckpointError,
+    LoadedCheckpoint,
     ModelSpec,
     UsageInfo,
     load_checkpoint,
@@ -75,6 +76,23 @@ class TrainState:
 
 
 LR_SCHEDULES: tuple[str, ...] = ("epoch", "cosine")
+
+
+def _redone(record_epoch: int | None, first_redone: int) -> bool:
+    """Whether a ``metrics.jsonl`` record belongs to an epoch that is trained again."""
+    return record_epoch is not None and record_epoch >= first_redone
+
+
+def read_resume(path: str | Path, spec: ModelSpec) -> LoadedCheckpoint:
+    """The checkpoint to resume from, checked against the config's architecture.
+
+    Raises:
+        CheckpointError: unreadable file, or a model other than ``spec``.
+    """
+    loaded = load_checkpoint(path)
+    if loaded.spec != spec:
+        raise CheckpointError(f"{path}: its model {loaded.spec} differs from the config's {spec}")
+    return loaded
 
 
 def warmup_cosine_factor(step: int, total_steps: int, warmup_steps: int, floor: float) -> float:
@@ -214,17 +232,10 @@ class Trainer:
             **extra,
         )
 
-    def resume(self, path: str | Path) -> None:
-        """Continue from a checkpoint: weights, optimizer, LR schedule, RNG, epoch.
-
-        Raises:
-            CheckpointError: unreadable file, or a model other than the config's.
+    def resume(self, loaded: LoadedCheckpoint, path: str | Path) -> None:
+        """Continue from a checkpoint read by :func:`read_resume` (from ``path``):
+        weights, optimizer, LR schedule, RNG, epoch and, after Ctrl-C, the step.
         """
-        loaded = load_checkpoint(path)
-        if loaded.spec != self.spec:
-            raise CheckpointError(
-                f"--resume {path}: its model {loaded.spec} differs from the config's {self.spec}"
-            )
         self.module.load_state_dict(loaded.model.state_dict())
         if loaded.optimizer:
             self.optimizer.load_state_dict(loaded.optimizer)
@@ -255,12 +266,8 @@ class Trainer:
         path = self.run_dir / "metrics.jsonl"
         if self.rank != 0 or not path.is_file():
             return
-        lines = path.read_text().splitlines()
-        kept = []
-        for line in lines:
-            done = line and json.loads(line).get("epoch")
-            if line and (done is None or done < epoch):
-                kept.append(line)
+        lines = [line for line in path.read_text().splitlines() if line]
+        kept = [line for line in lines if not _redone(json.loads(line).get("epoch"), epoch)]
         if len(kept) != len(lines):
             write_text_atomic(path, "".join(line + "\n" for line in kept))
 

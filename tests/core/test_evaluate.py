@@ -103,3 +103,19 @@ def test_paths_used_by_the_fixture_exist(test_set):
     assert (
         test_set.gt_path == npz_paths(test_set.gt_path.parents[2], "h36m", "fcn", "3D", "test")[0]
     )
+
+
+@pytest.mark.parametrize("weighting", ["hann", "uniform"])
+def test_linear_baseline_is_scored_like_the_model(test_set, weighting):
+    from lib.models.linear import LinearWindowModel
+
+    cfg = get_cfg_defaults()
+    cfg.EVALUATE.WINDOW_WEIGHTS = weighting
+    model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
+    identity = LinearWindowModel(8)  # every window unchanged: the input's metrics exactly
+    metrics = evaluate_set(model, 8, test_set, cfg, ["savgol", "linear"], None, {"linear": identity})
+    for key in ("mpjpe", "pampjpe", "accel"):
+        assert metrics[f"linear_{key}"] == pytest.approx(metrics[f"input_{key}"], abs=1e-4)
+    assert "savgol_mpjpe" in metrics
+    without = evaluate_set(model, 8, test_set, cfg, ["linear"])  # no model given: no row
+    assert not any(k.startswith("linear_") for k in without)
