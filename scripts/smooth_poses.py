@@ -18,7 +18,6 @@ the mean displacement; ``--plot`` draws the jitter per frame.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.utils.cli import OneLineArgumentParser
+from lib.utils.io import file_problem
 
 #: Input formats, as in lib/utils/formats.py (checked equal in the tests).
 FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
@@ -73,29 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.image_size is not None and not all(v > 0 and v < float("inf") for v in args.image_size):
         parser.error(f"--image_size must be two positive numbers, got {args.image_size}")
     for flag, path in (("output", args.output), ("--plot", args.plot)):
-        problem = unwritable(path) if path else None
+        problem = file_problem(path) if path else None
         if problem:
             parser.error(f"{flag} {path}: {problem}")
     if args.plot and Path(args.plot).resolve() == Path(args.output).resolve():
         parser.error("--plot and the output are the same file")
     return args
-
-
-def unwritable(path: str) -> str | None:
-    """Why ``path`` cannot be written as a new or replaced file, or None."""
-    target = Path(path)
-    if target.is_dir():
-        return "is a folder; give a file name"
-    for parent in target.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                return f"{parent} is a file, not a folder"
-            if not os.access(parent, os.W_OK | os.X_OK):
-                return f"cannot write in {parent}"
-            break
-    if target.exists() and not os.access(target, os.W_OK):
-        return "is read-only"
-    return None
 
 
 def plot_jitter(path: str, before: list, after: list, units: str, pooled_mean) -> None:

@@ -16,9 +16,7 @@ Keys added to the original's (all documented below): ``MODEL.TYPE``,
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 import yaml
@@ -26,6 +24,7 @@ from yacs.config import CfgNode
 
 from lib.dataset.specs import DATASETS
 from lib.utils.cli import OneLineArgumentParser
+from lib.utils.io import folder_problem
 
 
 def _root_keys() -> dict[str, list[int]]:
@@ -348,11 +347,6 @@ def check_output_dir(path: str) -> None:
     Raises:
         ValueError: one line naming the path.
     """
-    folder = Path(path)
-    for parent in (folder, *folder.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                raise ValueError(f"OUTPUT_DIR {path}: {parent} is a file, not a folder")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise ValueError(f"OUTPUT_DIR {path}: {parent} is not writable")
-            return
+    problem = folder_problem(path)
+    if problem:
+        raise ValueError(f"OUTPUT_DIR {path}: {problem}")

@@ -85,7 +85,6 @@ class _Normaliser:
     image_size: tuple[float, float] | None = None
     center: np.ndarray = field(default_factory=lambda: np.zeros(1))
     scale: float = 1.0
-    shape: tuple[int, ...] = ()  # (K, C) of the track it was fitted on (online)
 
     def fit(self, x: np.ndarray) -> _Normaliser:
         """Choose the constants from a ``(T, K, C)`` filled track."""
@@ -225,6 +224,7 @@ class Smoother:
         self.filter_name: str | None = None
         self.model: torch.nn.Module | None = None
         self.info = UsageInfo()
+        self.model_type: str | None = None
         self.window_size = 1
         if str(method) in FILTERS:
             self.filter_name = str(method)
@@ -253,7 +253,7 @@ class Smoother:
     def name(self) -> str:
         if self.filter_name:
             return self.filter_name
-        kind = "linear" if getattr(self, "model_type", "") == "linear" else "SmoothNet"
+        kind = "linear" if self.model_type == "linear" else "SmoothNet"
         return f"{kind} W={self.window_size}"
 
     # -- offline ---------------------------------------------------------------
@@ -454,11 +454,13 @@ class OnlineSmoother:
             conf = None if confidence is None else np.asarray(confidence)[p]
             missing = self.smoother._missing(pose[None], None if conf is None else conf[None])[0]
             known = self.tracks.get(track_id)
-            if known is not None and known.frames and known.norm.shape != pose.shape:
-                raise ValueError(
-                    f"track {track_id!r} changed from {known.norm.shape} to {pose.shape} "
-                    "(joints, values per joint)"
-                )
+            if known is not None and known.frames:
+                seen = (len(known.missing[-1]), known.norm.coords)
+                if seen != pose.shape:
+                    raise ValueError(
+                        f"track {track_id!r} changed from {seen} to {pose.shape} "
+                        "(joints, values per joint)"
+                    )
             if missing.all() and (known is None or t - known.last_seen > self.max_gap + 1):
                 continue  # nothing observed yet: a track starts at its first real observation
             track = self._track(track_id, pose, missing, t, image_size)
@@ -485,7 +487,6 @@ class OnlineSmoother:
         if track is None:
             start = fill_missing(pose[None], missing[None])
             norm = _Normaliser(pose.shape[-1], self.smoother.root_joints, image_size).fit(start)
-            norm.shape = pose.shape
             track = _Track(frames=[], missing=[], first=t, start=t, last_seen=t, norm=norm)
             self.tracks[track_id] = track
         return track
@@ -529,8 +530,8 @@ class OnlineSmoother:
         )
         with torch.no_grad():
             out = self.smoother.model(batch).cpu().numpy().astype(np.float64)
+        weights = self.smoother.position_weights
         for track, chunk in zip(tracks, np.split(out, np.cumsum(sizes)[:-1])):
-            weights = self.smoother.position_weights
             for k, f in enumerate(range(t - self.window + 1, t + 1)):
                 if f >= track.start:  # positions before the track began are padding
                     track.sums[f] = track.sums.get(f, 0.0) + weights[k] * chunk[:, k]

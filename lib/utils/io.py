@@ -50,6 +50,33 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def folder_problem(folder: str | os.PathLike[str]) -> str | None:
+    """Why files cannot be created in ``folder`` (made if missing), or None.
+
+    Looks at ``folder`` or, when it does not exist yet, its nearest existing
+    parent: that must be a folder, and writable.
+    """
+    folder = Path(folder)
+    for existing in (folder, *folder.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                return f"{existing} is a file, not a folder"
+            if not os.access(existing, os.W_OK | os.X_OK):
+                return f"cannot write in {existing}"
+            return None
+    return None
+
+
+def file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be written as a new or replaced file, or None."""
+    target = Path(path)
+    if target.is_dir():
+        return "is a folder; give a file name"
+    if target.exists() and not os.access(target, os.W_OK):
+        return "is read-only"
+    return folder_problem(target.parent)
+
+
 def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
     """Delete the temporary files that :func:`atomic_path` left behind when killed.
 

@@ -92,6 +92,17 @@ def _read_member(fp: IO[bytes], source: str) -> np.ndarray:
     return array
 
 
+def _archive(path: Path) -> zipfile.ZipFile:
+    """The zip archive at ``path``; a file that is not one is refused, never unpickled."""
+    if not zipfile.is_zipfile(path):
+        raise UnsafeDataError(f"{path}: not an .npz (zip) archive; refusing to unpickle it")
+    return zipfile.ZipFile(path)
+
+
+def _key(member: str) -> str:
+    return member[: -len(".npy")] if member.endswith(".npy") else member
+
+
 def load_npz(path: str | Path) -> dict[str, np.ndarray]:
     """Every array of an ``.npz`` file, without running code from it.
 
@@ -109,14 +120,11 @@ def load_npz(path: str | Path) -> dict[str, np.ndarray]:
         OSError, ValueError: unreadable or corrupt file.
     """
     path = Path(path)
-    if not zipfile.is_zipfile(path):
-        raise UnsafeDataError(f"{path}: not an .npz (zip) archive; refusing to unpickle it")
     arrays: dict[str, np.ndarray] = {}
-    with zipfile.ZipFile(path) as archive:
+    with _archive(path) as archive:
         for member in archive.namelist():
-            key = member[: -len(".npy")] if member.endswith(".npy") else member
             with archive.open(member) as fp:
-                arrays[key] = _read_member(fp, f"{path}: key {key!r}")
+                arrays[_key(member)] = _read_member(fp, f"{path}: key {_key(member)!r}")
     return arrays
 
 
@@ -126,8 +134,5 @@ def npz_keys(path: str | Path) -> list[str]:
     Raises:
         UnsafeDataError: the file is not a zip archive.
     """
-    path = Path(path)
-    if not zipfile.is_zipfile(path):
-        raise UnsafeDataError(f"{path}: not an .npz (zip) archive; refusing to unpickle it")
-    with zipfile.ZipFile(path) as archive:
-        return [m[: -len(".npy")] if m.endswith(".npy") else m for m in archive.namelist()]
+    with _archive(Path(path)) as archive:
+        return [_key(m) for m in archive.namelist()]

@@ -113,7 +113,9 @@ def test_linear_baseline_is_scored_like_the_model(test_set, weighting):
     cfg.EVALUATE.WINDOW_WEIGHTS = weighting
     model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
     identity = LinearWindowModel(8)  # every window unchanged: the input's metrics exactly
-    metrics = evaluate_set(model, 8, test_set, cfg, ["savgol", "linear"], None, {"linear": identity})
+    metrics = evaluate_set(
+        model, 8, test_set, cfg, ["savgol", "linear"], None, {"linear": identity}
+    )
     for key in ("mpjpe", "pampjpe", "accel"):
         assert metrics[f"linear_{key}"] == pytest.approx(metrics[f"input_{key}"], abs=1e-4)
     assert "savgol_mpjpe" in metrics
