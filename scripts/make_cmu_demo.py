@@ -5,7 +5,9 @@ DMGNN repository (``data/cmu/{train,test}/<action>/<action>_<k>.txt``, MIT
 licence), posed by forward kinematics on its 38-joint skeleton, reduced to
 the Human3.6M-17 joints, root at the origin, turned into a camera-like frame
 (y down, z away from the viewer), resampled from the capture rate (120 Hz,
-``--source_fps``) to 50 fps, in metres.
+``--source_fps``) to 50 fps, in metres. Each file's first frame, the capture's
+calibration pose, is dropped, and a capture where a joint moves more than
+``MAX_STEP_M`` in one frame (a tracking fault) is left out.
 
 Detections: ground truth plus errors sampled from
 :class:`lib.dataset.error_model.ErrorStatistics` (``--statistics``), which
@@ -37,13 +39,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.dataset.base import npz_paths, object_array, save_npz
 from lib.dataset.error_model import ErrorStatistics, measure_error_statistics, sample_errors
-from lib.dataset.mocap import CMU_TO_H36M17, CMU_UNIT_M, forward_kinematics, read_expmap_txt
+from lib.dataset.mocap import (
+    CMU_TO_H36M17,
+    CMU_UNIT_M,
+    drop_calibration_frames,
+    forward_kinematics,
+    read_expmap_txt,
+)
 from lib.utils.io import write_json_atomic
 from lib.utils.npz import load_npz
+from lib.utils.resample import resample
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATISTICS = ROOT / "data/demo/error_statistics.json"
 FPS = 50.0
+#: The largest plausible joint step between two 50 fps frames: 15 m/s, beyond a
+#: football kick's foot (0.22 m per frame in this data). A capture with a larger step has
+#: a tracking fault (directing_traffic_1: the feet flip back and forth, 1 m in a frame)
+#: and is left out.
+MAX_STEP_M = 0.3
 
 
 def measure_h36m_fcn(poses: Path, phase: str = "test") -> ErrorStatistics:
@@ -66,18 +80,10 @@ def measure_h36m_fcn(poses: Path, phase: str = "test") -> ErrorStatistics:
     return measure_error_statistics(errors, skip_joints=(0,))
 
 
-def resample(positions: np.ndarray, source_fps: float, target_fps: float) -> np.ndarray:
-    """Linear interpolation of ``(T, K, C)`` positions onto a ``target_fps`` grid."""
-    times = np.arange(len(positions)) / source_fps
-    grid = np.arange(0.0, times[-1] + 1e-9, 1.0 / target_fps)
-    flat = positions.reshape(len(positions), -1)
-    out = np.stack([np.interp(grid, times, flat[:, c]) for c in range(flat.shape[1])], axis=1)
-    return out.reshape(len(grid), *positions.shape[1:])
-
-
 def cmu_groundtruth(path: Path, source_fps: float) -> np.ndarray:
-    """``(T, 17, 3)`` metres at 50 fps from one exponential-map file."""
-    joints = forward_kinematics(read_expmap_txt(path))[:, CMU_TO_H36M17] * CMU_UNIT_M
+    """``(T, 17, 3)`` metres at 50 fps from one exponential-map file (calibration pose dropped)."""
+    expmaps = drop_calibration_frames(read_expmap_txt(path))
+    joints = forward_kinematics(expmaps)[:, CMU_TO_H36M17] * CMU_UNIT_M
     joints = joints - joints[:, :1]
     joints[..., 1:] *= -1.0  # y up, z forward -> camera-like y down, z away
     return resample(joints, source_fps, FPS)
@@ -119,12 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     stats = ErrorStatistics.from_dict(json.loads(args.statistics.read_text()))
     rng = np.random.default_rng(args.seed)
     for phase in ("train", "test"):
-        files = sorted((args.cmu_dir / phase).glob("*/*.txt"))
+        files = sorted(f for f in (args.cmu_dir / phase).glob("*/*.txt") if f.stat().st_size)
         if not files:
             raise SystemExit(f"{args.cmu_dir / phase}: no */*.txt files (expected DMGNN data/cmu)")
         names, gts, dets = [], [], []
         for path in tqdm(files, desc=phase):
             gt = cmu_groundtruth(path, args.source_fps)
+            step = float(np.linalg.norm(np.diff(gt, axis=0), axis=-1).max())
+            if step > MAX_STEP_M:
+                print(f"left out {path.stem}: a joint moves {step:.2f} m in one frame")
+                continue
             det = gt + sample_errors(stats, len(gt), 3, rng) / 1000.0
             det[:, 0] = 0.0  # root-relative, like the FCN output
             names.append(np.array([f"{path.stem}/{i + 1:06d}.jpg" for i in range(len(gt))]))
@@ -142,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             compressed=True,
         )
         frames = sum(len(g) for g in gts)
-        print(f"{phase}: {len(files)} sequences, {frames} frames -> {det_path.parent.parent}")
+        print(f"{phase}: {len(gts)} sequences, {frames} frames -> {det_path.parent.parent}")
     return 0
 
 

@@ -30,6 +30,30 @@ def read_expmap_txt(path: str | Path) -> np.ndarray:
     return values[:, 3:].reshape(values.shape[0], -1, 3)
 
 
+def drop_calibration_frames(expmaps: np.ndarray, zero_share: float = 0.8) -> np.ndarray:
+    """Remove the leading calibration pose of a CMU capture.
+
+    Every CMU file of the motion-prediction release starts with the capture's
+    calibration pose (arms straight out to the sides): a frame whose joint
+    rotations are nearly all exactly zero (94 % of its values, against at
+    most 48 % in any later frame). Left in, it makes a 0.5-0.8 m jump
+    between frames 0 and 1.
+
+    Args:
+        expmaps: ``(T, J, 3)`` axis-angles from :func:`read_expmap_txt`.
+        zero_share: a leading frame with more than this share of exactly-zero
+            values is dropped.
+
+    Returns:
+        ``(T', J, 3)`` without the leading calibration frames.
+    """
+    zeros = (expmaps.reshape(len(expmaps), -1) == 0).mean(axis=1)
+    first = 0
+    while first < len(expmaps) - 1 and zeros[first] > zero_share:
+        first += 1
+    return expmaps[first:]
+
+
 def moving_joints(sequences: list[np.ndarray], tolerance: float = 1e-6) -> np.ndarray:
     """Indices of joints whose rotation changes in any sequence (the others are fixed)."""
     change = np.zeros(sequences[0].shape[1], dtype=bool)
@@ -87,7 +111,7 @@ def forward_kinematics(
     """
     import torch
 
-    from lib.utils.rotations import axis_angle_to_matrix
+    from ..utils.rotations import axis_angle_to_matrix
 
     if rotations.ndim != 3 or rotations.shape[1:] != (len(parents), 3):
         raise ValueError(f"rotations must be (T, {len(parents)}, 3), got {rotations.shape}")

@@ -51,3 +51,15 @@ def test_demo_errors_have_the_modelled_size(demo_sets):
     )  # fmt: skip
     assert measured[0] == 0.0
     np.testing.assert_allclose(measured[1:], expected[1:], rtol=0.3)
+
+
+def test_no_demo_sequence_jumps(demo_sets):
+    """No calibration pose at frame 0 and no tracking fault: every joint step between two
+    50 fps frames stays under 0.3 m (15 m/s; a football kick's foot reaches 0.22 m)."""
+    for data in demo_sets.values():
+        for seq in data.sequences:
+            gt = seq.to_metric(seq.groundtruth)
+            steps = np.linalg.norm(np.diff(gt, axis=0), axis=-1).max(axis=1)
+            assert steps.max() < 0.3, (seq.name, int(steps.argmax()), float(steps.max()))
+            # the first step is an ordinary one, not the largest by far
+            assert steps[0] <= 3 * np.percentile(steps, 99) + 1e-3, seq.name

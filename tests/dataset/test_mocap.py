@@ -62,3 +62,15 @@ def test_forward_kinematics_composes_rotations_by_hand():
 def test_forward_kinematics_rejects_a_wrong_joint_count():
     with pytest.raises(ValueError, match=r"\(T, 38, 3\)"):
         forward_kinematics(np.zeros((5, 37, 3)))
+
+
+def test_the_leading_calibration_pose_is_dropped_and_nothing_else():
+    from lib.dataset.mocap import drop_calibration_frames
+
+    rng = np.random.default_rng(0)
+    motion = rng.normal(size=(5, 38, 3))
+    motion[:, :10] = 0.0  # fixed joints: about a quarter of the values are zero
+    calibration = np.zeros((1, 38, 3))
+    calibration[0, 3, 0] = 0.37  # a few calibration angles are not zero
+    assert np.array_equal(drop_calibration_frames(np.concatenate([calibration, motion])), motion)
+    assert np.array_equal(drop_calibration_frames(motion), motion)
