@@ -33,9 +33,11 @@ from lib.core.run import (
     seed_everything,
     setup_logging,
     smpl_body_model,
+    training_person_size,
     usage_info,
 )
 from lib.core.trainer import Trainer, TrainingDiverged, read_resume
+from lib.dataset.augment import augmentation_from_config
 from lib.dataset.base import DataError, SequenceSet
 from lib.dataset.training import TrainingWindows, hold_out
 from lib.models.checkpoint import CheckpointError
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 spec.window_size,
                 cfg.TRAIN.SAMPLING,
                 d.spec.original_epoch_is_frame_count,
+                augmentation_from_config(cfg.TRAIN.AUGMENT, training_person_size(d) or 1.0),
             )
             for d in train_data
         ]
@@ -156,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     trainer = Trainer(
         cfg,
         spec,
-        usage_info(train_data),
+        usage_info(train_data, cfg.TRAIN.AUGMENT),
         model,
         windows,
         test_data,

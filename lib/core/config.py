@@ -10,7 +10,8 @@ Keys added to the original's (all documented below): ``MODEL.TYPE``,
 ``EVALUATE.PAD_MODE``, ``EVALUATE.ACCEL_ZERO_PAD``, ``EVALUATE.MPVPE_ROOT_ALIGNED``,
 ``EVALUATE.CHUNK_ROWS``, ``EVALUATE.TRADITION_GAUSSIAN``, ``TRAIN.LR_SCHEDULE``,
 ``TRAIN.WARMUP_STEPS``, ``TRAIN.LR_FLOOR``, ``TRAIN.INIT``, ``TRAIN.INIT_LINEAR``,
-``TRAIN.VALIDATE_HOLDOUT``, ``EVALUATE.WINDOW_WEIGHTS``, ``EVALUATE.TRADITION_LINEAR``.
+``TRAIN.VALIDATE_HOLDOUT``, ``EVALUATE.WINDOW_WEIGHTS``, ``EVALUATE.TRADITION_LINEAR``,
+``TRAIN.AUGMENT``, ``LOSS.LAST_FRAMES``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import torch
 import yaml
 from yacs.config import CfgNode
 
-from lib.dataset.specs import DATASETS
-from lib.utils.cli import OneLineArgumentParser
-from lib.utils.io import folder_problem
+from ..dataset.specs import DATASETS
+from ..utils.cli import OneLineArgumentParser
+from ..utils.io import folder_problem
 
 
 def _root_keys() -> dict[str, list[int]]:
@@ -103,6 +104,15 @@ def get_cfg_defaults() -> CfgNode:
     c.TRAIN.SAMPLING = "uniform"
     c.TRAIN.WINDOWS_PER_EPOCH = 0  # > 0: random subset of this many windows per epoch
     c.TRAIN.BEST_METRIC = "smoothnet_mpjpe"  # mean over datasets; "pck" metrics: higher is better
+    # Per-window augmentation (lib/dataset/augment.py), off by default: a playback-speed
+    # factor and a scale factor, each log-uniform in [low, high], and white noise on the
+    # detections with a std log-uniform in NOISE (fractions of the training data's person
+    # size), except for a share CLEAN_SHARE of windows. For checkpoints meant for any input.
+    c.TRAIN.AUGMENT = CfgNode()
+    c.TRAIN.AUGMENT.SPEED = [1.0, 1.0]
+    c.TRAIN.AUGMENT.SCALE = [1.0, 1.0]
+    c.TRAIN.AUGMENT.NOISE = [0.0, 0.0]
+    c.TRAIN.AUGMENT.CLEAN_SHARE = 0.0
 
     c.EVALUATE = CfgNode()
     c.EVALUATE.PRETRAINED = ""  # checkpoint (--checkpoint)
@@ -143,6 +153,9 @@ def get_cfg_defaults() -> CfgNode:
     # outputs are combined at inference (EVALUATE.WINDOW_WEIGHTS hann), mean 1.
     c.LOSS.WINDOW_WEIGHTS = "uniform"
     c.LOSS.NORM = "l1"  # "l1": the original's absolute errors; "l2": squared errors
+    # > 0: only the last LAST_FRAMES frames of each window count (checkpoints for online
+    # smoothing with a latency below LAST_FRAMES); 0: every frame.
+    c.LOSS.LAST_FRAMES = 0
 
     c.LOG = CfgNode()
     c.LOG.NAME = ""
@@ -271,12 +284,12 @@ def dataset_triples(cfg: CfgNode) -> list[tuple[str, str, str]]:
 
 def _choices() -> dict[str, tuple[str, ...]]:
     """Allowed values of the config keys that take one of a fixed set, from their homes."""
-    from lib.core.linear_fit import TRAIN_INITS
-    from lib.core.loss import LOSS_NORMS
-    from lib.core.trainer import LR_SCHEDULES
-    from lib.dataset.training import SAMPLING_MODES
-    from lib.models.checkpoint import SMOOTHNET_TYPES
-    from lib.utils.windows import PAD_MODES, WINDOW_WEIGHTINGS
+    from ..dataset.training import SAMPLING_MODES
+    from ..models.checkpoint import SMOOTHNET_TYPES
+    from ..utils.windows import PAD_MODES, WINDOW_WEIGHTINGS
+    from .linear_fit import TRAIN_INITS
+    from .loss import LOSS_NORMS
+    from .trainer import LR_SCHEDULES
 
     metrics = ("mpjpe", "pampjpe", "accel", "mpvpe", "pck_005", "pck_01", "pck_02")
     return {
@@ -338,7 +351,23 @@ def check_settings(cfg: CfgNode) -> None:
         raise ValueError(f"MODEL.DROPOUT must be in [0, 1), got {cfg.MODEL.DROPOUT}")
     if not cfg.TRAIN.LR > 0:
         raise ValueError(f"TRAIN.LR must be > 0, got {cfg.TRAIN.LR}")
+    if not 0 <= cfg.LOSS.LAST_FRAMES <= window:
+        raise ValueError(
+            f"LOSS.LAST_FRAMES must be between 0 and the window size {window}, "
+            f"got {cfg.LOSS.LAST_FRAMES}"
+        )
+    _check_augmentation(cfg)
     check_output_dir(cfg.OUTPUT_DIR)
+
+
+def _check_augmentation(cfg: CfgNode) -> None:
+    from ..dataset.augment import augmentation_from_config
+
+    for key in ("SPEED", "SCALE", "NOISE"):
+        value = cfg.TRAIN.AUGMENT[key]
+        if len(value) != 2:
+            raise ValueError(f"TRAIN.AUGMENT.{key} must be [low, high], got {list(value)}")
+    augmentation_from_config(cfg.TRAIN.AUGMENT).check()
 
 
 def check_output_dir(path: str) -> None:

@@ -24,11 +24,10 @@ import numpy as np
 import torch
 from yacs.config import CfgNode
 
-from lib.core.inference import smooth_sequence
-from lib.dataset.base import PoseSequence, SequenceSet
-from lib.models.filters import FILTERS, apply_filter
-from lib.models.smpl import J14_ROOT, SMPLEvaluator
-from lib.utils.metrics import (
+from ..dataset.base import PoseSequence, SequenceSet
+from ..models.filters import FILTERS, apply_filter
+from ..models.smpl import J14_ROOT, SMPLEvaluator
+from ..utils.metrics import (
     accel_error,
     bbox_body_size,
     mpjpe,
@@ -39,7 +38,8 @@ from lib.utils.metrics import (
     root_relative,
     worst_frames,
 )
-from lib.utils.rotations import rot6d_to_axis_angle
+from ..utils.rotations import rot6d_to_axis_angle
+from .inference import smooth_sequence
 
 PCK_THRESHOLDS = {"005": 0.05, "01": 0.1, "02": 0.2}
 

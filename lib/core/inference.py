@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lib.utils.windows import (
+from ..utils.windows import (
     PadMode,
     frame_indices,
     pad_sequence,

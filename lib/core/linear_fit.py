@@ -15,12 +15,12 @@ from pathlib import Path
 from tqdm import tqdm
 from yacs.config import CfgNode
 
-from lib.core.run import usage_info
-from lib.dataset.base import SequenceSet
-from lib.models.checkpoint import CheckpointError, ModelSpec, load_checkpoint, save_checkpoint
-from lib.models.linear import LinearWindowModel, fit_linear_window_model
-from lib.models.smoothnet import SmoothNet
-from lib.models.warm_start import warm_start_from_linear
+from ..dataset.base import SequenceSet
+from ..models.checkpoint import CheckpointError, ModelSpec, load_checkpoint, save_checkpoint
+from ..models.linear import LinearWindowModel, fit_linear_window_model
+from ..models.smoothnet import SmoothNet
+from ..models.warm_start import warm_start_from_linear
+from .run import usage_info
 
 logger = logging.getLogger("smoothnet")
 

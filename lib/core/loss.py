@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lib.utils.windows import window_weights as window_weights_of
+from ..utils.windows import window_weights as window_weights_of
 
 
 def second_difference(x: torch.Tensor, dim: int = 1) -> torch.Tensor:
@@ -37,11 +37,17 @@ class SmoothNetLoss(nn.Module):
     and the least-squares linear model (the warm start) is the best linear
     model under this loss, so training can only add nonlinear gains.
 
+    With ``last_frames=N > 0`` only the last N frames of each window count
+    (and the accelerations that involve them), equally: a model for online
+    smoothing with a latency below N, whose outputs come from the ends of
+    its windows (``Smoother.online(latency)``).
+
     Args:
         w_accel: weight of the acceleration term (0.1 in the released configs).
         w_pos: weight of the position term.
         window_weights: ``"uniform"`` (the original) or ``"hann"``.
         norm: ``"l1"`` (the original) or ``"l2"``.
+        last_frames: 0 (every frame) or how many final frames of a window count.
     """
 
     def __init__(
@@ -50,8 +56,12 @@ class SmoothNetLoss(nn.Module):
         w_pos: float = 1.0,
         window_weights: str = "uniform",
         norm: str = "l1",
+        last_frames: int = 0,
     ) -> None:
         super().__init__()
+        if last_frames < 0:
+            raise ValueError(f"LOSS.LAST_FRAMES must be >= 0, got {last_frames}")
+        self.last_frames = last_frames
         if norm not in LOSS_NORMS:
             raise ValueError(f"LOSS.NORM must be one of {', '.join(LOSS_NORMS)}, got {norm!r}")
         self.norm = norm
@@ -66,13 +76,26 @@ class SmoothNetLoss(nn.Module):
 
     def _position_weights(self, length: int, like: torch.Tensor) -> torch.Tensor | None:
         """``(length, 1)`` weights of mean 1, or None for the uniform loss."""
-        if self.window_weights == "uniform":
+        if self.window_weights == "uniform" and not self.last_frames:
             return None
         key = (length, like.dtype, like.device)
         if key not in self._weights:
-            w = torch.from_numpy(window_weights_of(length, self.window_weights))
+            if self.last_frames:
+                w = torch.zeros(length, dtype=torch.float64)
+                w[-min(self.last_frames, length) :] = 1.0
+            else:
+                w = torch.from_numpy(window_weights_of(length, self.window_weights))
             self._weights[key] = (w / w.mean()).to(like)[:, None]
         return self._weights[key]
+
+    def _accel_weights(self, weights: torch.Tensor) -> torch.Tensor:
+        """``(length - 2, 1)`` weights of the second differences, mean 1: the middle
+        frame's (taper), or the largest of the three frames' (last frames)."""
+        if self.last_frames:
+            w = torch.maximum(torch.maximum(weights[:-2], weights[1:-1]), weights[2:])
+        else:
+            w = weights[1:-1]
+        return w / w.mean()
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Loss of ``(B, W, C)`` predictions against ``(B, W, C)`` targets."""
@@ -90,7 +113,6 @@ class SmoothNetLoss(nn.Module):
             return self.w_pos * position
         accel_error = self._error(second_difference(prediction) - second_difference(target))
         if weights is not None:
-            middle = weights[1:-1]
-            accel_error = accel_error * (middle / middle.mean())
+            accel_error = accel_error * self._accel_weights(weights)
         accel = accel_error.mean()
         return self.w_accel * accel + self.w_pos * position

@@ -14,15 +14,16 @@ import numpy as np
 import torch
 from yacs.config import CfgNode
 
-from lib.dataset.base import SequenceSet
-from lib.models.checkpoint import (
+from ..dataset.base import SequenceSet
+from ..models.checkpoint import (
     CheckpointError,
     LoadedCheckpoint,
     ModelSpec,
     UsageInfo,
     load_checkpoint,
 )
-from lib.utils.io import write_text_atomic
+from ..utils.body_scale import person_radius
+from ..utils.io import write_text_atomic
 
 logger = logging.getLogger("smoothnet")
 
@@ -99,7 +100,7 @@ def smpl_body_model(cfg: CfgNode, datasets: list[SequenceSet], device: torch.dev
     """The SMPL evaluator when any dataset is ``smpl`` (else None), or exit with one line."""
     if not any(d.representation == "smpl" for d in datasets):
         return None
-    from lib.models.smpl import SMPLEvaluator, SMPLModelError
+    from ..models.smpl import SMPLEvaluator, SMPLModelError
 
     try:
         return SMPLEvaluator(cfg.SMPL_MODEL_DIR, device)
@@ -119,7 +120,23 @@ def model_spec(cfg: CfgNode) -> ModelSpec:
     )
 
 
-def usage_info(datasets: list[SequenceSet]) -> UsageInfo:
+def training_person_size(dataset: SequenceSet) -> float | None:
+    """The median person size (RMS radius) of a set's ground truth in model units.
+
+    3D sequences are root-relative joints (plus root channels for the
+    ``Smoother``'s layout, which do not change the radius of the joints);
+    None for rotations (SMPL), which have no size.
+    """
+    if dataset.coords not in (2, 3) or dataset.representation == "smpl":
+        return None
+    radii = [
+        person_radius(seq.groundtruth.reshape(seq.num_frames, -1, dataset.coords))
+        for seq in dataset.sequences
+    ]
+    return float(np.median(radii)) if radii else None
+
+
+def usage_info(datasets: list[SequenceSet], augment: CfgNode | None = None) -> UsageInfo:
     """How the training data was prepared, recorded in checkpoints."""
     first = datasets[0]
     seq = first.sequences[0]
@@ -138,4 +155,20 @@ def usage_info(datasets: list[SequenceSet]) -> UsageInfo:
         fps=first.spec.fps,
         dataset=",".join(d.name for d in datasets),
         estimator=",".join(d.estimator for d in datasets),
+        person_size=training_person_size(first),
+        augmentation=_augmentation_record(augment),
     )
+
+
+def _augmentation_record(augment: CfgNode | None) -> dict[str, Any]:
+    """``TRAIN.AUGMENT`` as a plain dict when any augmentation is on, else empty."""
+    if augment is None:
+        return {}
+    from ..dataset.augment import augmentation_from_config
+
+    if not augmentation_from_config(augment).active:
+        return {}
+    return {
+        key.lower(): list(value) if isinstance(value, (list, tuple)) else value
+        for key, value in augment.items()
+    }

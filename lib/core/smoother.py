@@ -11,16 +11,25 @@ classical filter behind one contract:
   ``update(frame, track_ids)`` takes one frame of P people and returns the
   smoothed poses of the frame ``latency`` frames back.
 
-Normalisation is automatic and inverted on output:
+Normalisation is automatic and inverted on output. A checkpoint that records
+its training data's person size (``UsageInfo.person_size``, the RMS radius of
+:func:`lib.utils.body_scale.person_radius`) gets every person at that size:
 
-- 2D: ``(p - size/2) / (max(size)/2)`` with the image size when given (the
-  Human3.6M convention ``(p - 500) / 500`` for 1000 x 1000 images), else
-  the same mapping of a box around all of the track's keypoints;
+- 2D: ``(p - c) / s`` with c the centre of a box around the track's
+  keypoints and ``s = radius(track) / person_size``, so a person in a 640-px
+  frame and the same person in a 4K frame give the model the same input;
+  with ``image_size`` given, the original's image convention instead:
+  ``(p - size/2) / (max(size)/2)`` (Human3.6M: ``(p - 500) / 500``);
 - 3D: root-relative (the root is the mean of ``root_joints``, by default the
   joint centroid) with the root trajectory smoothed as three more channels,
-  in metres (inputs whose root-relative spread exceeds 10 are taken to be
-  millimetres and scaled by 1/1000);
+  divided by ``s = radius(track) / person_size`` (metres, millimetres or
+  any other unit give the same result up to that unit);
 - 6D rotations: as they are.
+
+For checkpoints without a recorded person size (the original's), 2D input
+without ``image_size`` maps a box around the track to half the frame, and 3D
+input is taken as metres, or as millimetres when its root-relative spread
+exceeds 10.
 
 Filters see the same normalised input as models (One-Euro's parameters are
 not scale-invariant). Missing joints (NaN, or a confidence below
@@ -39,11 +48,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from lib.core.inference import smooth_sequence
-from lib.models.checkpoint import UsageInfo, load_checkpoint
-from lib.models.filters import FILTERS, apply_filter
-from lib.utils.arrays import numpy_with_restore
-from lib.utils.windows import window_weights as window_weights_of
+from ..models.checkpoint import UsageInfo, load_checkpoint
+from ..models.filters import FILTERS, apply_filter
+from ..utils.arrays import cpu_threads, numpy_with_restore
+from ..utils.body_scale import person_radius
+from ..utils.resample import frame_grid, interpolate_frames
+from ..utils.windows import window_weights as window_weights_of
+from .inference import smooth_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -78,29 +89,45 @@ def fill_missing(x: np.ndarray, missing: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Normaliser:
-    """Invertible per-track mapping to model space (see the module docstring)."""
+    """Invertible per-track mapping to model space (see the module docstring).
+
+    Attributes:
+        coords: values per joint.
+        root_joints: 3D root joints (None: the centroid).
+        image_size: 2D ``(width, height)`` for the image convention.
+        person_size: the checkpoint's person size in model units (None: not recorded).
+    """
 
     coords: int
     root_joints: Sequence[int] | None = None
     image_size: tuple[float, float] | None = None
+    person_size: float | None = None
     center: np.ndarray = field(default_factory=lambda: np.zeros(1))
     scale: float = 1.0
 
     def fit(self, x: np.ndarray) -> _Normaliser:
         """Choose the constants from a ``(T, K, C)`` filled track."""
+        radius = person_radius(x) if self.person_size and self.coords in (2, 3) else 0.0
+        by_person = radius > 1e-12 * max(float(np.abs(x).max()), 1.0)
         if self.coords == 2:
+            lo, hi = x.reshape(-1, 2).min(axis=0), x.reshape(-1, 2).max(axis=0)
             if self.image_size is not None:
                 w, h = self.image_size
                 self.center = np.array([w / 2, h / 2])
                 self.scale = max(w, h) / 2
+            elif by_person:
+                self.center = (lo + hi) / 2
+                self.scale = radius / self.person_size
             else:
-                lo, hi = x.reshape(-1, 2).min(axis=0), x.reshape(-1, 2).max(axis=0)
                 self.center = (lo + hi) / 2
                 self.scale = max(float((hi - lo).max()), 1e-6)  # the box fills half the frame
         elif self.coords == 3:
-            relative = x - self._root(x)
-            spread = float(np.median(np.linalg.norm(relative, axis=-1)))
-            self.scale = 1000.0 if spread > 10 else 1.0
+            if by_person:
+                self.scale = radius / self.person_size
+            else:
+                relative = x - self._root(x)
+                spread = float(np.median(np.linalg.norm(relative, axis=-1)))
+                self.scale = 1000.0 if spread > 10 else 1.0
         return self
 
     def _root(self, x: np.ndarray) -> np.ndarray:
@@ -271,7 +298,8 @@ class Smoother:
                 over the T frames), numpy or torch.
             confidence: ``(T, K)`` or ``(T, P, K)`` scores; below
                 ``min_confidence`` a joint counts as missing.
-            image_size: ``(width, height)`` for 2D pixel input.
+            image_size: ``(width, height)`` of 2D pixel input's frames, to
+                use the original's image normalisation instead of the person's size.
 
         Returns:
             Smoothed keypoints, same shape and type; missing joints are NaN.
@@ -327,7 +355,7 @@ class Smoother:
             return np.full(x.shape, np.nan)
         filled = fill_missing(x, missing)
         # Filters and models see the same normalised input (One-Euro is not scale-invariant).
-        norm = _Normaliser(coords, self.root_joints, image_size).fit(filled)
+        norm = _Normaliser(coords, self.root_joints, image_size, self.info.person_size).fit(filled)
         if self.filter_name is not None:
             smoothed = apply_filter(self.filter_name, norm.to_model(filled), **self.filter_kwargs)
         else:
@@ -345,19 +373,19 @@ class Smoother:
         """Resample ``(T, C)`` to the checkpoint's fps when the input's differs by > 10 %."""
         if not self.resamples or len(values) < 2:
             return values, lambda y: y
-        t_in = np.arange(len(values)) / self.fps
-        t_model = np.arange(0, t_in[-1] + 1e-9, 1 / self.info.fps)
-
-        def interp(src_t, dst_t, v):
-            return np.stack([np.interp(dst_t, src_t, v[:, c]) for c in range(v.shape[1])], axis=1)
-
-        return interp(t_in, t_model, values), lambda y: interp(t_model, t_in, y)
+        t_in, t_model = frame_grid(len(values), self.fps, self.info.fps)
+        return interpolate_frames(values, t_in, t_model), lambda y: interpolate_frames(
+            y, t_model, t_in
+        )
 
     # -- online ----------------------------------------------------------------
 
-    def online(self, latency: int = 0, max_gap: int = 10) -> OnlineSmoother:
-        """A streaming smoother with ``latency`` frames of look-ahead (0: causal)."""
-        return OnlineSmoother(self, latency, max_gap)
+    def online(
+        self, latency: int = 0, max_gap: int = 10, threads: int | None = 1
+    ) -> OnlineSmoother:
+        """A streaming smoother with ``latency`` frames of look-ahead (0: causal);
+        see :class:`OnlineSmoother` (``threads``: CPU threads per update)."""
+        return OnlineSmoother(self, latency, max_gap, threads)
 
 
 @dataclass
@@ -391,9 +419,19 @@ class OnlineSmoother:
         smoother: a model-backed :class:`Smoother`.
         latency: look-ahead L in frames, 0 <= L < W.
         max_gap: frames a track may be missing and still be bridged.
+        threads: CPU threads torch may use during an update (restored after
+            it); 1 by default: one frame's few windows are too small to share
+            out, and beside a running pose estimator more threads only wait
+            for each other (about 10x fewer updates/s measured on a busy
+            2-core machine). None leaves torch's setting alone.
     """
 
-    def __init__(self, smoother: Smoother, latency: int = 0, max_gap: int = 10) -> None:
+    def __init__(
+        self, smoother: Smoother, latency: int = 0, max_gap: int = 10, threads: int | None = 1
+    ) -> None:
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be >= 1 or None, got {threads}")
+        self.threads = threads
         if smoother.model is None:
             raise ValueError("online smoothing needs a SmoothNet checkpoint, not a filter")
         w = smoother.window_size
@@ -424,7 +462,8 @@ class OnlineSmoother:
             frame: ``(P, K, C)`` keypoints of the people in this frame (P may be 0).
             track_ids: P track identifiers.
             confidence: ``(P, K)`` scores, optional.
-            image_size: ``(width, height)`` for 2D pixel input.
+            image_size: ``(width, height)`` of 2D pixel input's frames, to
+                use the original's image normalisation instead of the person's size.
 
         Returns:
             ``(poses (Q, K, C), ids)``: the tracks present at frame ``t -
@@ -486,7 +525,10 @@ class OnlineSmoother:
             track = None  # gone too long: start afresh
         if track is None:
             start = fill_missing(pose[None], missing[None])
-            norm = _Normaliser(pose.shape[-1], self.smoother.root_joints, image_size).fit(start)
+            smoother = self.smoother
+            norm = _Normaliser(
+                pose.shape[-1], smoother.root_joints, image_size, smoother.info.person_size
+            ).fit(start)
             track = _Track(frames=[], missing=[], first=t, start=t, last_seen=t, norm=norm)
             self.tracks[track_id] = track
         return track
@@ -528,7 +570,7 @@ class OnlineSmoother:
         batch = torch.from_numpy(np.concatenate(windows).astype(np.float32)).to(
             self.smoother.device
         )
-        with torch.no_grad():
+        with torch.no_grad(), cpu_threads(self.threads if batch.device.type == "cpu" else None):
             out = self.smoother.model(batch).cpu().numpy().astype(np.float64)
         weights = self.smoother.position_weights
         for track, chunk in zip(tracks, np.split(out, np.cumsum(sizes)[:-1])):

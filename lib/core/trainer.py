@@ -42,11 +42,9 @@ from torch import nn
 from tqdm import tqdm
 from yacs.config import CfgNode
 
-from lib.core.evaluate import evaluate_set, is_higher_better, resolve_filters
-from lib.core.loss import SmoothNetLoss
-from lib.dataset.base import SequenceSet
-from lib.dataset.training import TrainingWindows, epoch_indices
-from lib.models.checkpoint import (
+from ..dataset.base import SequenceSet
+from ..dataset.training import TrainingWindows, epoch_indices
+from ..models.checkpoint import (
     CheckpointError,
     LoadedCheckpoint,
     ModelSpec,
@@ -54,7 +52,9 @@ from lib.models.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from lib.utils.io import remove_stale_temporaries, write_text_atomic
+from ..utils.io import remove_stale_temporaries, write_text_atomic
+from .evaluate import evaluate_set, is_higher_better, resolve_filters
+from .loss import SmoothNetLoss
 
 INTERRUPTED_CHECKPOINT = "checkpoint_interrupted.pth.tar"
 
@@ -190,7 +190,11 @@ class Trainer:
             model, cfg, self.steps_per_epoch() * cfg.TRAIN.EPOCH
         )
         self.loss_fn = SmoothNetLoss(
-            cfg.LOSS.W_ACCEL, cfg.LOSS.W_POS, cfg.LOSS.WINDOW_WEIGHTS, cfg.LOSS.NORM
+            cfg.LOSS.W_ACCEL,
+            cfg.LOSS.W_POS,
+            cfg.LOSS.WINDOW_WEIGHTS,
+            cfg.LOSS.NORM,
+            cfg.LOSS.LAST_FRAMES,
         )
         self.state = TrainState()
         self.filters = resolve_filters(cfg.EVALUATE.TRADITION)
@@ -316,8 +320,8 @@ class Trainer:
             dynamic_ncols=True,
         )
         for r in bar:
-            for windows, dataset_batches in zip(self.train_sets, batches):
-                pred, gt = windows.batch(dataset_batches[r])
+            for d, (windows, dataset_batches) in enumerate(zip(self.train_sets, batches)):
+                pred, gt = windows.batch(dataset_batches[r], self._augmentation_rng(epoch, r, d))
                 loss = train_step(
                     self.model,
                     self.optimizer,
@@ -341,6 +345,12 @@ class Trainer:
         if self.world_size > 1:
             dist.all_reduce(total)
         return (total[0] / total[1]).item()
+
+    def _augmentation_rng(self, epoch: int, round_: int, dataset: int) -> np.random.Generator:
+        """The generator of one step's augmentation draws: a function of the step alone,
+        so a resumed run draws what the uninterrupted run would have."""
+        seed = max(self.cfg.SEED_VALUE, 0)
+        return np.random.default_rng([seed, epoch, round_, dataset, self.rank])
 
     def _stop_agreed(self) -> bool:
         """Whether any process was asked to stop (all processes agree)."""
@@ -479,7 +489,8 @@ class Trainer:
             record = {
                 "epoch": epoch,
                 "step": self.global_step,
-                "lr": lr,
+                "lr": lr,  # at the epoch's start (the whole epoch's rate with LR_SCHEDULE epoch)
+                "lr_end": self.optimizer.param_groups[0]["lr"],  # in effect once the epoch is over
                 "train_loss": loss,
                 "seconds": seconds,
                 "validation": results,
@@ -511,7 +522,7 @@ class Trainer:
                 f"epoch {record['epoch'] + 1}/{self.cfg.TRAIN.EPOCH}",
                 f"step {record['step']}",
                 f"loss {record['train_loss']:.5f}",
-                f"lr {record['lr']:.3g}",
+                f"lr {record['lr']:.3g} -> {record['lr_end']:.3g}",
                 f"{record['seconds']:.1f}s",
             ]
         for label, metrics in record["validation"].items():

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from lib.dataset.specs import DatasetSpec, JointLayout, lookup
-from lib.utils.io import atomic_path
-from lib.utils.npz import UnsafeDataError, load_npz
+from ..utils.io import atomic_path
+from ..utils.npz import UnsafeDataError, load_npz
+from .specs import DatasetSpec, JointLayout, lookup
 
 logger = logging.getLogger(__name__)
 
@@ -342,7 +342,7 @@ class SequenceSet:
             )
         if not self.use_6d_smpl:
             return pose
-        from lib.utils.rotations import axis_angle_to_rot6d
+        from ..utils.rotations import axis_angle_to_rot6d
 
         rot6d = axis_angle_to_rot6d(torch.from_numpy(pose.reshape(-1, 24, 3)))
         return rot6d.reshape(pose.shape[0], -1).numpy()

@@ -15,8 +15,8 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.spatial.transform import Rotation
 
-from lib.dataset.base import npz_paths, object_array, save_npz
-from lib.dataset.specs import lookup
+from .base import npz_paths, object_array, save_npz
+from .specs import lookup
 
 
 def smooth_motion(

@@ -24,8 +24,9 @@ import copy
 import numpy as np
 import torch
 
-from lib.dataset.base import PoseSequence, SequenceSet, bare_name
-from lib.utils.windows import pad_sequence
+from ..utils.windows import pad_sequence
+from .augment import Augmentation, augment_batch
+from .base import PoseSequence, SequenceSet, bare_name
 
 SAMPLING_MODES: tuple[str, ...] = ("uniform", "original")
 
@@ -40,6 +41,8 @@ class TrainingWindows(torch.utils.data.Dataset):
         epoch_is_frame_count: only for ``"original"``: the epoch length is the
             total frame count (aist, h36m, jhmdb) rather than the number of
             window starts (pw3d).
+        augmentation: per-window speed, scale and noise changes applied by
+            :meth:`batch` when it is given a generator (None: none).
 
     Items are ``{"pred": (W, C), "gt": (W, C)}`` float32 tensors;
     :meth:`batch` gathers many at once.
@@ -51,6 +54,7 @@ class TrainingWindows(torch.utils.data.Dataset):
         window_size: int,
         sampling: str = "uniform",
         epoch_is_frame_count: bool = True,
+        augmentation: Augmentation | None = None,
     ) -> None:
         if sampling not in SAMPLING_MODES:
             raise ValueError(
@@ -77,13 +81,38 @@ class TrainingWindows(torch.utils.data.Dataset):
                 true_lengths, offsets, window_size, epoch_is_frame_count
             )
         self._steps = torch.arange(window_size)
+        self.augmentation = augmentation
+        starts = np.asarray(offsets, dtype=np.int64)
+        ends = starts + np.asarray(lengths, dtype=np.int64) - 1
+        sequence = np.searchsorted(starts, self.first_rows, side="right") - 1
+        self._sequence_bounds = (starts, ends, sequence)
 
     def __len__(self) -> int:
         return len(self.first_rows)
 
-    def batch(self, indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(pred, gt)``, each ``(B, W, C)``, for window indices ``(B,)``."""
-        rows = torch.from_numpy(self.first_rows[np.asarray(indices)])[:, None] + self._steps
+    def batch(
+        self, indices: np.ndarray, rng: np.random.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(pred, gt)``, each ``(B, W, C)``, for window indices ``(B,)``.
+
+        With a generator ``rng`` and an active :attr:`augmentation`, the
+        windows are augmented (:func:`lib.dataset.augment.augment_batch`).
+        """
+        first = self.first_rows[np.asarray(indices)]
+        if rng is not None and self.augmentation is not None and self.augmentation.active:
+            starts, ends, sequence = self._sequence_bounds
+            which = sequence[np.asarray(indices)]
+            return augment_batch(
+                self.detected,
+                self.groundtruth,
+                first,
+                starts[which],
+                ends[which],
+                self.window_size,
+                self.augmentation,
+                rng,
+            )
+        rows = torch.from_numpy(first)[:, None] + self._steps
         return self.detected[rows], self.groundtruth[rows]
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:

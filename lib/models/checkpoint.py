@@ -27,10 +27,10 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from lib.models.linear import LinearWindowModel
-from lib.models.motion_aware import MotionAwareSmoothNet
-from lib.models.smoothnet import SmoothNet
-from lib.utils.io import atomic_path
+from ..utils.io import atomic_path
+from .linear import LinearWindowModel
+from .motion_aware import MotionAwareSmoothNet
+from .smoothnet import SmoothNet
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,10 @@ class UsageInfo:
         fps: frame rate of the training data.
         dataset: training dataset name(s).
         estimator: training estimator name(s).
+        person_size: the training ground truth's typical person size in model
+            units (:func:`lib.utils.body_scale.person_radius`); the
+            ``Smoother`` scales input people to it.
+        augmentation: the training augmentation ranges (empty: none).
     """
 
     body_representation: str | None = None
@@ -108,6 +112,8 @@ class UsageInfo:
     fps: float | None = None
     dataset: str | None = None
     estimator: str | None = None
+    person_size: float | None = None
+    augmentation: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -30,7 +30,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import savgol_filter
 
-from lib.utils.arrays import numpy_with_restore
+from ..utils.arrays import numpy_with_restore
 
 ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 

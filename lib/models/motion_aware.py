@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lib.models.smoothnet import SmoothNet, TemporalMLP
+from .smoothnet import SmoothNet, TemporalMLP
 
 
 class MotionAwareSmoothNet(SmoothNet):

@@ -109,7 +109,7 @@ def read_smpl_file(path: Path) -> dict[str, np.ndarray]:
 
 def convert_smpl_pickle(pkl: str | Path, npz: str | Path) -> None:
     """Write the arrays of an official SMPL pickle to an ``.npz`` (no chumpy needed)."""
-    from lib.utils.io import atomic_path
+    from ..utils.io import atomic_path
 
     arrays = read_smpl_file(Path(pkl))
     with atomic_path(npz) as tmp, tmp.open("wb") as f:

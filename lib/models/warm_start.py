@@ -30,8 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from lib.models.motion_aware import MotionAwareSmoothNet
-from lib.models.smoothnet import SmoothNet, TemporalMLP
+from .motion_aware import MotionAwareSmoothNet
+from .smoothnet import SmoothNet, TemporalMLP
 
 
 def _leaky_slope(branch: TemporalMLP) -> float:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -27,3 +28,17 @@ def numpy_with_restore(
     data = np.asarray(x)
     np_dtype = data.dtype if np.issubdtype(data.dtype, np.floating) else np.float64
     return data, lambda out: np.asarray(out).astype(np_dtype, copy=False)
+
+
+@contextmanager
+def cpu_threads(threads: int | None) -> Iterator[None]:
+    """Let torch use ``threads`` CPU threads inside the block (None: leave it alone)."""
+    if threads is None or threads == torch.get_num_threads():
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

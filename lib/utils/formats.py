@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from lib.utils.io import atomic_path, write_text_atomic
-from lib.utils.npz import UnsafeDataError, load_npz, npz_keys
+from .io import atomic_path, write_text_atomic
+from .npz import UnsafeDataError, load_npz, npz_keys
 
 FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
 

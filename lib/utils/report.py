@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-from lib.utils.io import write_csv_atomic, write_json_atomic
+from .io import write_csv_atomic, write_json_atomic
 
 _GROUPS = (
     ("mpjpe", "MPJPE"),

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lib.utils.io import atomic_path
+from ..utils.io import atomic_path
 
 
 def read_curve(metrics_jsonl: str | Path) -> list[dict[str, Any]]:

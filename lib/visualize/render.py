@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.dataset.specs import JointLayout
-from lib.utils.metrics import accel_error, mpjpe
+from ..dataset.specs import JointLayout
+from ..utils.metrics import accel_error, mpjpe
 
 LEFT, RIGHT, CENTRE = "#1f77b4", "#d62728", "#444444"
 VERTEX_STEP = 8  # draw every 8th SMPL vertex (862 of 6890): the body's shape, quickly
@@ -250,7 +250,7 @@ def render_video(
     """
     from tqdm import tqdm
 
-    from lib.visualize.video import write_video
+    from .video import write_video
 
     start = max(0, start)
     end = clip.num_frames if end is None else min(end, clip.num_frames)

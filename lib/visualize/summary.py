@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.utils.io import atomic_path
-from lib.utils.metrics import pooled_mean
-from lib.visualize.render import INPUT_COLOUR, OUTPUT_COLOUR, PoseClip, error_curves
+from ..utils.io import atomic_path
+from ..utils.metrics import pooled_mean
+from .render import INPUT_COLOUR, OUTPUT_COLOUR, PoseClip, error_curves
 
 
 def joint_names(clip: PoseClip) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.utils.io import atomic_path
+from ..utils.io import atomic_path
 
 
 def _ffmpeg():

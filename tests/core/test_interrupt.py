@@ -27,7 +27,10 @@ def argv(data: Path, out: Path) -> list[str]:
     return ["--dataset_name", "h36m", "--estimator", "fcn", "--body_representation", "3D",
             *SMALL_RUN, "MODEL.DROPOUT", "0.3", "DATASET.BASE_DIR", str(data),
             "OUTPUT_DIR", str(out), "TRAIN.EPOCH", str(EPOCHS), "LOSS.NORM", "l2",
-            "TRAIN.LR_SCHEDULE", "cosine", "TRAIN.WARMUP_STEPS", "2"]  # fmt: skip
+            "TRAIN.LR_SCHEDULE", "cosine", "TRAIN.WARMUP_STEPS", "2",
+            # augmentation draws must resume exactly too
+            "TRAIN.AUGMENT.SPEED", "[0.5, 2.0]", "TRAIN.AUGMENT.SCALE", "[0.8, 1.25]",
+            "TRAIN.AUGMENT.NOISE", "[0.01, 0.1]", "TRAIN.AUGMENT.CLEAN_SHARE", "0.25"]  # fmt: skip
 
 
 def final_state(out: Path) -> tuple[dict, list[str]]:

@@ -51,3 +51,19 @@ def test_hann_weighted_loss_by_hand():
 def test_unknown_norm_is_refused():
     with pytest.raises(ValueError, match=r"LOSS\.NORM must be one of l1, l2"):
         SmoothNetLoss(norm="huber")
+
+
+def test_last_frames_counts_only_the_end_of_each_window():
+    """Errors only in the first W - 2 frames cost nothing with last_frames=2; an error
+    in the last frame costs W/2 times its plain mean (weights of mean 1)."""
+    target = torch.zeros(1, 8, 1)
+    early = target.clone()
+    early[0, :4, 0] = 3.0  # frames 0..3: no acceleration with them touches frames 6, 7
+    loss = SmoothNetLoss(w_accel=1.0, w_pos=1.0, norm="l1", last_frames=2)
+    assert loss(early, target).item() == 0.0
+    late = target.clone()
+    late[0, 7, 0] = 1.0
+    # position: |1| x weight 4 at frame 7, mean over 8 frames = 0.5
+    # acceleration: the last second difference (frames 5, 6, 7) is 1; weights are 1 for
+    # accelerations 4 and 5 (they touch frames 6 or 7), normalised to 3 each over 6: 3 / 6
+    assert loss(late, target).item() == pytest.approx(0.5 + 0.5)

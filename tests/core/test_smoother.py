@@ -5,6 +5,7 @@ import torch
 from lib.core.smoother import Smoother, _Normaliser, fill_missing
 from lib.dataset.synthetic import noisy_detection, smooth_motion
 from lib.models.checkpoint import ModelSpec, UsageInfo, save_checkpoint
+from lib.utils.body_scale import person_radius
 
 W = 8
 
@@ -23,10 +24,10 @@ def identity_checkpoint(path, fps=None):
     return path
 
 
-def random_checkpoint(path):
+def random_checkpoint(path, person_size=None):
     torch.manual_seed(0)
     spec = ModelSpec(W, hidden_size=32, res_hidden_size=8, num_blocks=1, dropout=0.0)
-    save_checkpoint(path, spec.build(), spec)
+    save_checkpoint(path, spec.build(), spec, UsageInfo(person_size=person_size))
     return path
 
 
@@ -201,3 +202,54 @@ def test_online_warns_about_a_different_frame_rate(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         smoother.online()
     assert "input at 25 fps but the checkpoint was trained at 50 fps" in caplog.text
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_a_recorded_person_size_is_what_the_model_sees(dims):
+    x = motion(dims=dims)
+    norm = _Normaliser(dims, person_size=0.2).fit(x)
+    model_input = norm.to_model(x).reshape(len(x), -1, dims)
+    joints = model_input[:, :17]  # 3D: the root's channels come after the joints
+    assert np.isclose(person_radius(joints), 0.2)
+    np.testing.assert_allclose(norm.from_model(norm.to_model(x), 17), x, atol=1e-9)
+
+
+def test_the_same_motion_in_a_640_px_and_a_4k_frame_smooths_to_the_same_result(tmp_path):
+    """A nonlinear model: only the person-size normalisation makes this hold."""
+    smoother = Smoother(random_checkpoint(tmp_path / "p.pth", person_size=0.2), device="cpu")
+    small = motion(dims=2) * 0.3 + 50  # a person ~60 px tall in a 640-px frame
+    big = small * 6.0 + 200  # the same person filmed in 4K
+    np.testing.assert_allclose(smoother.smooth(big), 6.0 * smoother.smooth(small) + 200,
+                               rtol=1e-5, atol=1e-3)  # fmt: skip
+
+
+def test_metres_and_millimetres_smooth_to_the_same_result(tmp_path):
+    smoother = Smoother(random_checkpoint(tmp_path / "p.pth", person_size=0.45), device="cpu")
+    metres = motion(dims=3)
+    np.testing.assert_allclose(smoother.smooth(1000 * metres), 1000 * smoother.smooth(metres),
+                               rtol=1e-5, atol=1e-3)  # fmt: skip
+    online_m = smoother.online(latency=3)
+    online_mm = smoother.online(latency=3)
+    for frame in metres[:20]:
+        a, _ = online_m.update(frame[None], [0])
+        b, _ = online_mm.update(1000 * frame[None], [0])
+        np.testing.assert_allclose(b, 1000 * a, rtol=1e-5, atol=1e-3)
+
+
+def test_online_updates_run_on_one_thread_and_restore_the_setting(random_model, monkeypatch):
+    seen = []
+    model = random_model.model
+    real_forward = model.forward
+
+    def spy(x):
+        seen.append(torch.get_num_threads())
+        return real_forward(x)
+
+    monkeypatch.setattr(model, "forward", spy)
+    before = torch.get_num_threads()
+    online = random_model.online(latency=0)
+    for frame in motion(frames=3):
+        online.update(frame[None], [0])
+    assert seen == [1, 1, 1] and torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads"):
+        random_model.online(threads=0)

@@ -1,0 +1,173 @@
+"""Training-time augmentation for what varies between users of a checkpoint.
+
+A checkpoint trained on one dataset learns that dataset's pace (frame rate
+and speed of motion), its person size in model units and its estimator's
+jitter. :class:`Augmentation` varies all three per training window:
+
+- **speed**: the window is read from its sequence at a playback-speed
+  factor s (frames s apart, linearly interpolated; s > 1 is faster motion, as
+  a lower frame rate gives), log-uniform in ``speed``;
+- **scale**: detections and ground truth are multiplied by a factor,
+  log-uniform in ``scale``;
+- **noise**: white Gaussian noise is added to the detections, its standard
+  deviation log-uniform in ``noise`` (a fraction of the training data's
+  person size, :func:`lib.utils.body_scale.person_radius`), except for a
+  share ``clean_share`` of windows that keep the estimator's own errors only.
+
+The ground truth goes through the same resampling and scaling as the
+detections, so the target stays the true pose. Draws come from a generator
+seeded by the training step, so an interrupted run resumes bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Ranges of the per-window augmentations (``(1, 1)``/``(0, 0)``: off).
+
+    Attributes:
+        speed: (low, high) playback-speed factors.
+        scale: (low, high) scale factors.
+        noise: (low, high) white-noise std, as fractions of ``person_size``.
+        clean_share: share of windows with no added noise.
+        person_size: the training data's person size in model units.
+    """
+
+    speed: tuple[float, float] = (1.0, 1.0)
+    scale: tuple[float, float] = (1.0, 1.0)
+    noise: tuple[float, float] = (0.0, 0.0)
+    clean_share: float = 0.0
+    person_size: float = 1.0
+
+    @property
+    def active(self) -> bool:
+        return self.speed != (1.0, 1.0) or self.scale != (1.0, 1.0) or self.noise[1] > 0
+
+    @property
+    def max_speed(self) -> float:
+        return self.speed[1]
+
+    def check(self) -> None:
+        """Raise ValueError (naming the key) for a range that cannot be sampled."""
+        for key, (low, high) in (("SPEED", self.speed), ("SCALE", self.scale)):
+            if not 0 < low <= high:
+                raise ValueError(f"TRAIN.AUGMENT.{key} must be 0 < low <= high, got {[low, high]}")
+        low, high = self.noise
+        if not (low == high == 0 or 0 < low <= high):
+            raise ValueError(
+                f"TRAIN.AUGMENT.NOISE must be [0, 0] (off) or 0 < low <= high, got {[low, high]}"
+            )
+        if not 0 <= self.clean_share <= 1:
+            raise ValueError(f"TRAIN.AUGMENT.CLEAN_SHARE must be in [0, 1], got {self.clean_share}")
+
+
+def augmentation_from_config(augment: Any, person_size: float = 1.0) -> Augmentation:
+    """:class:`Augmentation` from the ``TRAIN.AUGMENT`` config node."""
+    return Augmentation(
+        speed=(float(augment.SPEED[0]), float(augment.SPEED[1])),
+        scale=(float(augment.SCALE[0]), float(augment.SCALE[1])),
+        noise=(float(augment.NOISE[0]), float(augment.NOISE[1])),
+        clean_share=float(augment.CLEAN_SHARE),
+        person_size=person_size,
+    )
+
+
+def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> np.ndarray:
+    low, high = bounds
+    if low == high:
+        return np.full(n, low)
+    return np.exp(rng.uniform(np.log(low), np.log(high), n))
+
+
+def window_rows(
+    first: np.ndarray,
+    sequence_starts: np.ndarray,
+    sequence_ends: np.ndarray,
+    window: int,
+    speeds: np.ndarray,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rows to interpolate for windows read at fractional speeds.
+
+    Args:
+        first: ``(B,)`` wanted (fractional) first row of each window.
+        sequence_starts: ``(B,)`` first row of each window's sequence.
+        sequence_ends: ``(B,)`` last row of each window's sequence.
+        window: window length W.
+        speeds: ``(B,)`` playback-speed factors.
+
+    Returns:
+        ``(lower, upper, fraction)``: ``(B, W)`` row indices and ``(B, W, 1)``
+        weights of the upper row. A window that would run past its
+        sequence's end starts earlier, though never before the sequence;
+        what still runs over (a sequence shorter than the stretched window)
+        is held at the last frame.
+    """
+    span = speeds * (window - 1)
+    start = np.maximum(np.minimum(first, sequence_ends - span), sequence_starts)
+    positions = start[:, None] + speeds[:, None] * np.arange(window)[None]
+    positions = np.minimum(positions, sequence_ends[:, None].astype(np.float64))
+    lower = np.floor(positions)
+    fraction = positions - lower
+    lower = lower.astype(np.int64)
+    upper = np.minimum(lower + 1, sequence_ends[:, None])
+    return (
+        torch.from_numpy(lower),
+        torch.from_numpy(upper),
+        torch.from_numpy(fraction.astype(np.float32))[..., None],
+    )
+
+
+def augment_batch(
+    detected: torch.Tensor,
+    groundtruth: torch.Tensor,
+    first_rows: np.ndarray,
+    sequence_starts: np.ndarray,
+    sequence_ends: np.ndarray,
+    window: int,
+    augmentation: Augmentation,
+    rng: np.random.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One augmented batch.
+
+    Args:
+        detected: ``(F, C)`` all detections back to back.
+        groundtruth: ``(F, C)`` the matching ground truth.
+        first_rows: ``(B,)`` first row of each window (speed 1).
+        sequence_starts: ``(B,)`` first row of each window's sequence.
+        sequence_ends: ``(B,)`` last row of each window's sequence.
+        window: W.
+        augmentation: the ranges.
+        rng: the step's random generator.
+
+    Returns:
+        ``(pred, gt)``, each ``(B, W, C)`` float32.
+    """
+    n = len(first_rows)
+    speeds = _log_uniform(rng, augmentation.speed, n)
+    # Centre the stretched window on the original one where the sequence allows.
+    centre = first_rows + (window - 1) / 2
+    first = centre - speeds * (window - 1) / 2
+    lower, upper, fraction = window_rows(first, sequence_starts, sequence_ends, window, speeds)
+    pred = detected[lower] * (1 - fraction) + detected[upper] * fraction
+    gt = groundtruth[lower] * (1 - fraction) + groundtruth[upper] * fraction
+    scales = torch.from_numpy(_log_uniform(rng, augmentation.scale, n).astype(np.float32))
+    pred = pred * scales[:, None, None]
+    gt = gt * scales[:, None, None]
+    if augmentation.noise[1] > 0:
+        sigma = _log_uniform(rng, augmentation.noise, n) * augmentation.person_size
+        sigma[rng.random(n) < augmentation.clean_share] = 0.0
+        noise = rng.standard_normal(pred.shape, dtype=np.float32)
+        pred = (
+            pred
+            + torch.from_numpy(noise)
+            * torch.from_numpy(sigma.astype(np.float32))[:, None, None]
+            * scales[:, None, None]
+        )
+    return pred, gt
