@@ -4,9 +4,10 @@ Sections (all on CPU with torch's default thread count unless ``--device``):
 
 - ``smoothing``: for T = 1,000 and 20,000 frames x 17 joints x 3, W = 32,
   H/R/B = 512/256/3, stride 1: frames/s of the whole offline smoothing
-  (windows -> model -> averaging), of the averaging alone and of the naive
-  double-loop averaging; analytic MACs per output frame; the measured dense
-  matrix-multiply rate and the fraction of it the smoothing reaches; peak
+  (windows -> model -> averaging), of everything but the model (the same
+  ``smooth_sequence`` with a pass-through model: windowing and Hann-weighted
+  averaging) and of a naive double-loop averaging; analytic MACs per output
+  frame; the measured dense matrix-multiply rate and the fraction of it the smoothing reaches; peak
   memory (resident set of a fresh process doing only that smoothing).
 - ``stride``: frames/s and mean distance to the stride-1 output for strides
   1, 2, 4, 8.
@@ -41,18 +42,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.core.inference import smooth_sequence
-from lib.models.checkpoint import ModelSpec, load_checkpoint
-from lib.models.complexity import macs_per_frame
-from lib.models.smoothnet import SmoothNet
-from lib.utils.io import write_json_atomic
-from lib.utils.windows import (
-    window_starts,
-    windows_to_sequence,
-    windows_to_sequence_loop,
-)
+from smoothnet.core.inference import smooth_sequence
+from smoothnet.models.checkpoint import load_checkpoint
+from smoothnet.models.complexity import macs_per_frame
+from smoothnet.models.registry import ModelSpec
+from smoothnet.models.smoothnet import SmoothNet
+from smoothnet.utils.io import write_json_atomic
+from smoothnet.utils.windows import window_starts, window_weights
 
 JOINTS, COORDS, WINDOW = 17, 3, 32
 SPEC = ModelSpec(WINDOW, "smoothnet", 512, 256, 3, 0.5)
@@ -117,18 +113,19 @@ def peak_memory_mb(num_frames: int) -> tuple[float, float]:
     root = str(Path(__file__).resolve().parents[1])
     code = "\n".join(
         [
-            "import sys, torch",
-            f"sys.path.insert(0, {root!r})",
+            "import torch",
             "from scripts.benchmark import SPEC, synthetic_motion, resident_peak_kb",
-            "from lib.core.inference import smooth_sequence",
+            "from smoothnet.core.inference import smooth_sequence",
             "model = SPEC.build().eval()",
             f"x = torch.from_numpy(synthetic_motion({num_frames}).reshape({num_frames}, -1))",
             "base = resident_peak_kb()",
-            f"smooth_sequence(model, x, {WINDOW})",
+            "smooth_sequence(model, x)",
             "print(base, resident_peak_kb())",
         ]
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(  # run from the checkout, so that `scripts` imports
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
     base_kb, peak_kb = (int(v) for v in out.stdout.split())
     return peak_kb / 1024, (peak_kb - base_kb) / 1024
 
@@ -141,6 +138,30 @@ def resident_peak_kb() -> int:
     raise RuntimeError("VmHWM not found in /proc/self/status")
 
 
+class PassThrough(torch.nn.Module):
+    """A "model" that returns its windows: :func:`smooth_sequence` with it runs
+    everything smoothing does except the network (windowing, chunking, the
+    Hann-weighted overlap-add and the division)."""
+
+    window_size = WINDOW
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        return windows
+
+
+def average_windows_loop(windows: np.ndarray, starts: np.ndarray, num_frames: int) -> np.ndarray:
+    """The naive double loop over ``(N, W, C)`` windows: one weighted addition per
+    window and position."""
+    weights = window_weights(windows.shape[1], "hann")
+    total = np.zeros((num_frames, windows.shape[2]))
+    norm = np.zeros(num_frames)
+    for n, start in enumerate(starts):
+        for k in range(windows.shape[1]):
+            total[start + k] += weights[k] * windows[n, k]
+            norm[start + k] += weights[k]
+    return total / norm[:, None]
+
+
 def time_length(model: SmoothNet, num_frames: int, limit: float) -> dict[str, float]:
     """Every figure of the smoothing section for one sequence length.
 
@@ -150,16 +171,14 @@ def time_length(model: SmoothNet, num_frames: int, limit: float) -> dict[str, fl
     channels = JOINTS * COORDS
     device = next(model.parameters()).device
     x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1)).to(device)
-    seconds = best_time(lambda: smooth_sequence(model, x, WINDOW), repeats=2)
+    seconds = best_time(lambda: smooth_sequence(model, x), repeats=2)
     starts = window_starts(num_frames, WINDOW)
-    windows = np.random.default_rng(0).normal(size=(len(starts), WINDOW, channels))
-    windows = windows.astype(np.float32)
-    avg_seconds = best_time(lambda: windows_to_sequence(windows, starts, num_frames))
+    avg_seconds = best_time(lambda: smooth_sequence(PassThrough(), x.cpu()))
     loop_frames = min(num_frames, 1000)  # the naive loop's rate does not depend on T
     loop_starts = window_starts(loop_frames, WINDOW)
-    loop_windows = windows[: len(loop_starts)]
+    loop_windows = np.random.default_rng(0).normal(size=(len(loop_starts), WINDOW, channels))
     loop_seconds = best_time(
-        lambda: windows_to_sequence_loop(loop_windows, loop_starts, loop_frames),
+        lambda: average_windows_loop(loop_windows, loop_starts, loop_frames),
         repeats=1,
         min_total=0,
     )
@@ -220,14 +239,14 @@ def smoothing_section(lengths: list[int], device: torch.device) -> dict[str, obj
 def stride_section(checkpoint: str | None, num_frames: int = 5000) -> dict[str, object]:
     model, window, source = build_model(checkpoint)
     x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1))
-    reference = smooth_sequence(model, x, window, stride=1).reshape(num_frames, JOINTS, COORDS)
+    reference = smooth_sequence(model, x, stride=1).reshape(num_frames, JOINTS, COORDS)
     rows = []
     print(f"stride trade-off on {num_frames} frames, model: {source}")
     for stride in (1, 2, 4, 8):
         if stride > window:
             continue
-        seconds = best_time(lambda s=stride: smooth_sequence(model, x, window, stride=s))
-        out = smooth_sequence(model, x, window, stride=stride).reshape(num_frames, JOINTS, COORDS)
+        seconds = best_time(lambda s=stride: smooth_sequence(model, x, stride=s))
+        out = smooth_sequence(model, x, stride=stride).reshape(num_frames, JOINTS, COORDS)
         distance = float(torch.linalg.norm(out - reference, dim=-1).mean())
         rows.append(
             {"stride": stride, "frames_per_s": num_frames / seconds, "mean_distance": distance}
@@ -243,9 +262,9 @@ def _training_rate(
     spec: ModelSpec, batch: int, library_dropout: bool, steps: int
 ) -> tuple[float, float]:
     """(seconds per step, windows/s) of one training-step configuration, H36M-FCN-sized."""
-    from lib.core.config import get_cfg_defaults
-    from lib.core.loss import SmoothNetLoss
-    from lib.core.trainer import make_optimizer, train_step
+    from smoothnet.core.config import get_cfg_defaults
+    from smoothnet.core.loss import SmoothNetLoss
+    from smoothnet.core.trainer import make_optimizer, train_step
 
     torch.manual_seed(0)
     model = spec.build().train()
@@ -268,7 +287,7 @@ def training_section(steps: int = 5) -> dict[str, object]:
     W = 32 windows of 17 x 3 channels with the H36M-FCN architecture
     (512/128/5, dropout 0.25). "Before": ``nn.Dropout`` and batches of 1,024
     windows (the original's settings, 53k rows per layer, beyond the caches).
-    "After": :class:`~lib.models.smoothnet.BernoulliDropout` (the same
+    "After": :class:`~smoothnet.models.smoothnet.BernoulliDropout` (the same
     Bernoulli masks, drawn with one ``rand_like``) and batches of 128
     (configs/h36m_cpu.yaml). The matmul fraction counts the linear layers'
     multiply-adds, three times (forward, two backward products), against the
@@ -307,10 +326,10 @@ def training_section(steps: int = 5) -> dict[str, object]:
 def render_section(num_frames: int = 1000) -> dict[str, object]:
     import tempfile
 
-    from lib.dataset.specs import LAYOUTS
-    from lib.dataset.synthetic import noisy_detection, smooth_motion
-    from lib.models.filters import apply_filter
-    from lib.visualize.render import PoseClip, render_video
+    from smoothnet.dataset.specs import LAYOUTS
+    from smoothnet.dataset.synthetic import noisy_detection, smooth_motion
+    from smoothnet.models.filters import apply_filter
+    from smoothnet.visualize.render import PoseClip, render_video
 
     rng = np.random.default_rng(0)
     gt = 1000 * smooth_motion(num_frames, JOINTS, COORDS, 50.0, rng)
@@ -333,8 +352,8 @@ def render_section(num_frames: int = 1000) -> dict[str, object]:
 def online_section(frames: int = 300) -> dict[str, object]:
     import tempfile
 
-    from lib.core.smoother import Smoother
-    from lib.models.checkpoint import save_checkpoint
+    from smoothnet.core.smoother import Smoother
+    from smoothnet.models.checkpoint import save_checkpoint
 
     rows = []  # OnlineSmoother uses one CPU thread per update by default
     with tempfile.TemporaryDirectory() as folder:

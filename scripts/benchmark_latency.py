@@ -22,19 +22,16 @@ Writes ``latency.json`` and ``latency.md`` under ``--output``.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 LATENCIES = (0, 4, 8, 16)
 
 
 def test_sequences(coords: int, poses: Path, step: int):
     """``[(name, detected (T, K, C), ground truth (T, K, C))]`` in metric units (px or m)."""
-    from lib.dataset.base import SequenceSet
+    from smoothnet.dataset.base import SequenceSet
 
     if coords == 2:
         source = (poses, "h36m", "hourglass", "2D")
@@ -56,8 +53,8 @@ def run_checkpoint(name: str, poses: Path, step: int) -> dict[str, object]:
     import numpy as np
     from tqdm import tqdm
 
-    from lib.core.smoother import Smoother
-    from lib.utils.metrics import accel_error, mpjpe
+    from smoothnet.core.smoother import Smoother
+    from smoothnet.utils.metrics import accel_error, mpjpe
 
     smoother = Smoother(name, device="cpu")
     coords = smoother.info.coords_per_joint or 3
@@ -123,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.sequence_step < 1:
         parser.error(f"--sequence_step must be >= 1, got {args.sequence_step}")
-    from lib.core.smoother import FILTERS, method_error
-    from lib.utils.io import folder_problem, write_json_atomic, write_text_atomic
+    from smoothnet.core.smoother import method_error
+    from smoothnet.models.filters import FILTERS
+    from smoothnet.utils.io import folder_problem, write_json_atomic, write_text_atomic
 
     names = [c for c in args.checkpoints.split(",") if c]
     for name in names:

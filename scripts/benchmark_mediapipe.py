@@ -82,12 +82,11 @@ def extract(video: str, output: str) -> None:
 
 
 def evaluate(npz: str, checkpoint: str | None, min_visibility: float) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from lib.core.smoother import Smoother
-    from lib.models.filters import FILTERS
-    from lib.utils.io import write_csv_atomic, write_json_atomic
-    from lib.utils.metrics import pooled_mean
-    from lib.visualize.render import jitter
+    from smoothnet.core.smoother import Smoother
+    from smoothnet.models.filters import FILTERS
+    from smoothnet.utils.io import write_csv_atomic, write_json_atomic
+    from smoothnet.utils.metrics import pooled_mean
+    from smoothnet.visualize.render import jitter
 
     with np.load(npz) as data:
         raw, visibility = data["keypoints"], data["keypoints_visibility"]

@@ -34,14 +34,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 FPS_GRID = (24.0, 30.0, 50.0, 60.0)
 HEIGHTS_PX = (100.0, 200.0, 400.0, 800.0)
@@ -65,7 +62,7 @@ class Cell:
 
 def load_motion(demo: Path):
     """All demo ground-truth sequences as ``(T, 17, 3)`` metres at 50 fps."""
-    from lib.dataset.base import SequenceSet
+    from smoothnet.dataset.base import SequenceSet
 
     sequences = []
     for phase in ("train", "test"):
@@ -90,7 +87,7 @@ def detections(gt, kind: str, dims: int, mm_to_units: float, rng, stats):
     """Ground truth plus errors of ``kind`` (see the module docstring)."""
     import numpy as np
 
-    from lib.dataset.error_model import sample_errors
+    from smoothnet.dataset.error_model import sample_errors
 
     if kind == "model":
         return gt + sample_errors(stats, len(gt), dims, rng) * mm_to_units
@@ -102,7 +99,7 @@ def score(pred, gt, dims: int) -> tuple[float, float]:
     """Pooled MPJPE and Accel; 3D in millimetres."""
     import numpy as np
 
-    from lib.utils.metrics import accel_error, mpjpe
+    from smoothnet.utils.metrics import accel_error, mpjpe
 
     unit = 1000.0 if dims == 3 else 1.0
     return (
@@ -115,9 +112,10 @@ def run(methods: list[str], seed: int) -> list[Cell]:
     import numpy as np
     from tqdm import tqdm
 
-    from lib.core.smoother import Smoother, default_method
-    from lib.dataset.error_model import ErrorStatistics
-    from lib.utils.resample import resample
+    from smoothnet.core.smoother import Smoother
+    from smoothnet.dataset.error_model import ErrorStatistics
+    from smoothnet.models.shipped import default_method
+    from smoothnet.utils.resample import resample
 
     demo = ROOT / "data" / "demo"
     stats = ErrorStatistics.from_dict(json.loads((demo / "error_statistics.json").read_text()))
@@ -237,13 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     methods = [m for m in args.methods.split(",") if m]
-    from lib.core.smoother import method_error
+    from smoothnet.core.smoother import method_error
 
     for m in methods:
         problem = None if m == "default" else method_error(m)
         if problem:
             parser.error(f"--methods: {problem}")
-    from lib.utils.io import folder_problem, write_json_atomic, write_text_atomic
+    from smoothnet.utils.io import folder_problem, write_json_atomic, write_text_atomic
 
     problem = folder_problem(args.output)
     if problem:

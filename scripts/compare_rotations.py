@@ -30,18 +30,16 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.core.inference import smooth_sequence
-from lib.core.loss import SmoothNetLoss
-from lib.core.trainer import train_step
-from lib.dataset.base import PoseSequence
-from lib.dataset.mocap import moving_joints, read_expmap_txt
-from lib.dataset.training import TrainingWindows, epoch_indices
-from lib.models.checkpoint import ModelSpec
-from lib.models.filters import FILTERS, apply_filter
-from lib.utils.io import write_csv_atomic, write_json_atomic
-from lib.utils.rotations import (
+from smoothnet.core.inference import smooth_sequence
+from smoothnet.core.loss import SmoothNetLoss
+from smoothnet.core.trainer import train_step
+from smoothnet.dataset.base import PoseSequence
+from smoothnet.dataset.mocap import moving_joints, read_expmap_txt
+from smoothnet.dataset.training import TrainingWindows, epoch_indices
+from smoothnet.models.filters import FILTERS, apply_filter
+from smoothnet.models.registry import ModelSpec
+from smoothnet.utils.io import write_csv_atomic, write_json_atomic
+from smoothnet.utils.rotations import (
     axis_angle_to_matrix,
     matrix_to_rot6d,
     rot6d_to_matrix,
@@ -173,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in test_noisy:
             values = to_space(s, space)
             flat = torch.from_numpy(values.reshape(len(values), -1).astype(np.float32))
-            out = smooth_sequence(model, flat, args.window).numpy().reshape(values.shape)
+            out = smooth_sequence(model, flat).numpy().reshape(values.shape)
             smoothed.append(to_matrix(out, space))
         outputs[("smoothnet", space)] = smoothed
         seconds[("smoothnet", space)] = time.perf_counter() - start

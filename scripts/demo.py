@@ -29,15 +29,14 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import eval_smoothnet  # noqa: E402
 import train_smoothnet  # noqa: E402
-from lib.core.inference import smooth_sequence  # noqa: E402
-from lib.dataset.base import SequenceSet  # noqa: E402
-from lib.dataset.synthetic import write_synthetic_dataset  # noqa: E402
-from lib.models.checkpoint import load_checkpoint  # noqa: E402
-from lib.utils.io import atomic_path, write_json_atomic  # noqa: E402
+from smoothnet.core.inference import smooth_sequence  # noqa: E402
+from smoothnet.dataset.base import SequenceSet  # noqa: E402
+from smoothnet.dataset.synthetic import write_synthetic_dataset  # noqa: E402
+from smoothnet.models.checkpoint import load_checkpoint  # noqa: E402
+from smoothnet.utils.io import atomic_path, write_json_atomic  # noqa: E402
 
 DEMO_DATA = ROOT / "data/demo"
 DEMO_DATASET = ("cmu", "fcnnoise", "3D")
@@ -64,9 +63,7 @@ def plot_summary(
     methods = ["input", "smoothnet", "savgol", "gaus1d", "gaussian", "oneeuro"]
     loaded = load_checkpoint(checkpoint)
     seq = max(test.sequences, key=lambda q: q.num_frames)
-    smoothed = smooth_sequence(
-        loaded.model, torch.from_numpy(seq.detected), loaded.spec.window_size
-    ).numpy()
+    smoothed = smooth_sequence(loaded.model, torch.from_numpy(seq.detected)).numpy()
     gt, det, out_seq = (seq.to_metric(a) * 1000 for a in (seq.groundtruth, seq.detected, smoothed))
     accel = np.abs(det[:-2] - 2 * det[1:-1] + det[2:] - (gt[:-2] - 2 * gt[1:-1] + gt[2:]))
     joint = int(accel.sum(axis=(0, 2)).argmax())

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.models.checkpoint import CheckpointError, atomic_torch_save, load_checkpoint
-from lib.visualize.curves import plot_learning_curve, read_curve
+from smoothnet.models.checkpoint import CheckpointError, atomic_torch_save, load_checkpoint
+from smoothnet.visualize.curves import plot_learning_curve, read_curve
 
 TRAINING_ONLY = ("optimizer", "scheduler", "rng_state")
 

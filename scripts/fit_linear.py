@@ -15,14 +15,11 @@ result is a small self-describing checkpoint (``model_type: linear``) that
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.core.linear_fit import fit_on_sets, save_linear
-from lib.core.run import setup_logging
-from lib.dataset.base import DataError, SequenceSet
+from smoothnet.core.linear_fit import fit_on_sets, save_linear
+from smoothnet.core.run import setup_logging
+from smoothnet.dataset.base import DataError, SequenceSet
 
 
 def main(argv: list[str] | None = None) -> int:

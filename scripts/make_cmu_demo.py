@@ -10,7 +10,7 @@ calibration pose, is dropped, and a capture where a joint moves more than
 ``MAX_STEP_M`` in one frame (a tracking fault) is left out.
 
 Detections: ground truth plus errors sampled from
-:class:`lib.dataset.error_model.ErrorStatistics` (``--statistics``), which
+:class:`smoothnet.dataset.error_model.ErrorStatistics` (``--statistics``), which
 ``--measure_from`` fits on the Human3.6M FCN detections (the output of
 ``scripts/prepare_h36m_fcn.py``; test subjects by default) and writes first.
 
@@ -29,26 +29,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.dataset.base import npz_paths, object_array, save_npz
-from lib.dataset.error_model import ErrorStatistics, measure_error_statistics, sample_errors
-from lib.dataset.mocap import (
+from smoothnet.dataset.base import npz_paths, object_array, save_npz
+from smoothnet.dataset.error_model import ErrorStatistics, measure_error_statistics, sample_errors
+from smoothnet.dataset.mocap import (
     CMU_TO_H36M17,
     CMU_UNIT_M,
     drop_calibration_frames,
     forward_kinematics,
     read_expmap_txt,
 )
-from lib.utils.io import write_json_atomic
-from lib.utils.npz import load_npz
-from lib.utils.resample import resample
+from smoothnet.utils.io import write_json_atomic
+from smoothnet.utils.npz import load_npz
+from smoothnet.utils.resample import resample
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATISTICS = ROOT / "data/demo/error_statistics.json"

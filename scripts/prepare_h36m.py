@@ -27,10 +27,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.dataset.base import npz_paths, object_array, save_npz
-from lib.dataset.h36m_hourglass import (
+from smoothnet.dataset.base import npz_paths, object_array, save_npz
+from smoothnet.dataset.h36m_hourglass import (
     TEST_SUBJECTS,
     TRAIN_SUBJECTS,
     ConvertedTake,
@@ -38,7 +36,7 @@ from lib.dataset.h36m_hourglass import (
     read_cameras,
     take_files,
 )
-from lib.utils.io import write_json_atomic
+from smoothnet.utils.io import write_json_atomic
 
 
 def image_names(take: ConvertedTake) -> np.ndarray:

@@ -4,7 +4,7 @@ Recreates SmoothNet's main Human3.6M setting (a fully connected "FCN" lifting
 network, Martinez et al. 2017) with a real estimator's errors. Needs the
 output of ``scripts/prepare_h36m.py`` under ``--poses``. Then:
 
-1. trains :class:`lib.models.lifting.LiftingNetwork` on train-subject
+1. trains :class:`smoothnet.models.lifting.LiftingNetwork` on train-subject
    detections (S1, S5, S6, S7, S8; every ``--frame_step``-th frame) against
    root-relative ground-truth 3D, unless ``--checkpoint`` already exists
    (``--retrain`` forces it; an interrupted run resumes from
@@ -22,26 +22,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from smoothnet.core.run import seed_everything, setup_logging
+from smoothnet.dataset.base import npz_paths, object_array, save_npz
+from smoothnet.models.lifting import (
+    LifterSettings,
+    LifterTraining,
+    LiftingNetwork,
+    lift,
+    lifting_errors,
+    load_lifter,
+    save_lifter,
+)
+from smoothnet.models.shipped import LIFTER_CHECKPOINT
+from smoothnet.utils.io import write_json_atomic
+from smoothnet.utils.metrics import mpjpe, pa_mpjpe
+from smoothnet.utils.npz import load_npz
 
-from lib.core.run import seed_everything, setup_logging
-from lib.core.smoother import SHIPPED_DIR
-from lib.dataset.base import npz_paths, object_array, save_npz
-from lib.models.checkpoint import atomic_torch_save
-from lib.models.lifting import LiftingNetwork
-from lib.utils.io import write_json_atomic
-from lib.utils.metrics import mpjpe, pa_mpjpe
-from lib.utils.npz import load_npz
-
-DEFAULT_CHECKPOINT = SHIPPED_DIR / "h36m_lifter.pth"
+DEFAULT_CHECKPOINT = LIFTER_CHECKPOINT
 
 
 def load_split(poses: Path, phase: str) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
@@ -64,109 +67,6 @@ def load_split(poses: Path, phase: str) -> tuple[np.ndarray, list[np.ndarray], l
 
 def take_name(imgnames: np.ndarray) -> str:
     return str(imgnames[0]).split("/")[0]
-
-
-class LifterTraining:
-    """Minibatch training of the lifting network, resumable after each epoch."""
-
-    def __init__(self, args: argparse.Namespace, inputs: np.ndarray, targets: np.ndarray) -> None:
-        self.args = args
-        self.inputs = torch.from_numpy(inputs.reshape(len(inputs), -1))
-        self.targets = torch.from_numpy(targets.reshape(len(targets), -1))
-        self.model = LiftingNetwork(hidden=args.hidden, num_blocks=args.num_blocks)
-        self.model.set_statistics(self.inputs, self.targets)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=args.lr)
-        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, args.lr_decay)
-        self.epoch = 0
-        self.history: list[dict[str, float]] = []
-        self.resume_path = Path(f"{args.checkpoint}.resume.pt")
-        if self.resume_path.is_file():
-            state = torch.load(self.resume_path, map_location="cpu", weights_only=True)
-            self.model.load_state_dict(state["model"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            self.scheduler.load_state_dict(state["scheduler"])
-            self.epoch, self.history = state["epoch"], state["history"]
-            torch.set_rng_state(state["rng"])
-            print(f"resuming from {self.resume_path} after epoch {self.epoch}")
-
-    def run(self, validate) -> list[dict[str, float]]:
-        x_norm = (self.inputs - self.model.input_mean) / self.model.input_std
-        y_norm = (self.targets - self.model.output_mean) / self.model.output_std
-        while self.epoch < self.args.epochs:
-            self.model.train()
-            order = torch.randperm(len(x_norm))
-            start, total = time.perf_counter(), 0.0
-            batches = order.split(self.args.batch_size)
-            for index in tqdm(batches, desc=f"lifter epoch {self.epoch + 1}", leave=False):
-                loss = torch.nn.functional.mse_loss(
-                    self.model.forward_normalised(x_norm[index]), y_norm[index]
-                )
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                self.optimizer.step()
-                total += loss.item()
-            self.scheduler.step()
-            self.epoch += 1
-            record = {
-                "epoch": self.epoch,
-                "loss": total / len(batches),
-                "seconds": time.perf_counter() - start,
-                **validate(self.model),
-            }
-            self.history.append(record)
-            print(json.dumps(record))
-            atomic_torch_save(
-                {
-                    "model": self.model.state_dict(),
-                    "optimizer": self.optimizer.state_dict(),
-                    "scheduler": self.scheduler.state_dict(),
-                    "epoch": self.epoch,
-                    "history": self.history,
-                    "rng": torch.get_rng_state(),
-                },
-                self.resume_path,
-            )
-        return self.history
-
-
-@torch.no_grad()
-def lift(model: LiftingNetwork, poses_2d: np.ndarray, chunk: int = 65536) -> np.ndarray:
-    """``(N, 16, 2)`` px to ``(N, 17, 3)`` mm with the root at the origin (neck predicted)."""
-    model.eval()
-    out = np.zeros((len(poses_2d), 17, 3), np.float32)
-    for start in range(0, len(poses_2d), chunk):
-        batch = torch.from_numpy(np.ascontiguousarray(poses_2d[start : start + chunk]))
-        out[start : start + chunk, 1:] = model(batch).numpy()
-    return out
-
-
-def save_lifter(model: LiftingNetwork, path: Path, history: list[dict[str, float]]) -> None:
-    """Weights in float16 (half the size; the lifted output moves by < 0.1 mm)."""
-    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
-    config = {"in_joints": 16, "out_joints": 16, "hidden": model.hidden}
-    config["num_blocks"] = model.num_blocks
-    atomic_torch_save(
-        {"format": "lifting-network", "config": config, "state_dict": state, "history": history},
-        path,
-    )
-
-
-def load_lifter(path: Path) -> LiftingNetwork:
-    raw = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(raw, dict) or raw.get("format") != "lifting-network":
-        raise SystemExit(f"{path}: not a lifting-network checkpoint")
-    model = LiftingNetwork(**raw["config"])
-    model.load_state_dict({k: v.float() for k, v in raw["state_dict"].items()})
-    return model.eval()
-
-
-def errors(
-    model: LiftingNetwork, poses_2d: list[np.ndarray], poses_3d: list[np.ndarray], step: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame MPJPE and PA-MPJPE (mm) over the 17 joints, every ``step``-th frame."""
-    det = lift(model, np.concatenate([p[::step] for p in poses_2d]))
-    gt = np.concatenate([p[::step] for p in poses_3d])
-    return mpjpe(det, gt), pa_mpjpe(det, gt)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,19 +110,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"training the lifter on {len(inputs):,} frames (every {args.frame_step}th)")
 
         def validate(model: LiftingNetwork) -> dict[str, float]:
-            per_frame, aligned = errors(model, test_2d, test_3d, step=10)
+            per_frame, aligned = lifting_errors(model, test_2d, test_3d, step=10)
             return {
                 "test_mpjpe_every10": float(per_frame.mean()),
                 "test_pa_mpjpe_every10": float(aligned.mean()),
             }
 
         start = time.perf_counter()
-        training = LifterTraining(args, inputs, targets)
+        settings = LifterSettings(args.hidden, args.num_blocks, args.lr, args.lr_decay,
+                                  args.epochs, args.batch_size)  # fmt: skip
+        training = LifterTraining(settings, inputs, targets, Path(f"{args.checkpoint}.resume.pt"))
         history = training.run(validate)
         save_lifter(training.model, args.checkpoint, history)
         training.resume_path.unlink(missing_ok=True)
         print(f"lifter trained in {time.perf_counter() - start:.0f} s -> {args.checkpoint}")
-    model = load_lifter(args.checkpoint)
+    try:
+        model = load_lifter(args.checkpoint)
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
 
     flagged_file = args.poses / "h36m_hourglass_2D" / "flagged.json"
     flagged = set()

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.utils.io import write_text_atomic
+from smoothnet.utils.io import write_text_atomic
 
 #: Baseline metric-key prefix -> row label, in table order.
 BASELINES = {

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from lib.dataset.synthetic import write_synthetic_dataset
+from smoothnet.dataset.synthetic import write_synthetic_dataset
 from tests.conftest import ROOT
 
 DATA = ["--dataset_name", "h36m", "--estimator", "fcn", "--body_representation", "3D"]
@@ -93,8 +93,8 @@ def test_malformed_yaml(base, tmp_path):
 
 def write_bad_split(base, mutate):
     """A copy of the synthetic test split with ``mutate(det, gt)`` applied."""
-    from lib.dataset.base import npz_paths, object_array, save_npz
-    from lib.utils.npz import load_npz
+    from smoothnet.dataset.base import npz_paths, object_array, save_npz
+    from smoothnet.utils.npz import load_npz
 
     gt_path, det_path = npz_paths(base, "h36m", "fcn", "3D", "test")
     gt, det = load_npz(gt_path), load_npz(det_path)
@@ -161,7 +161,7 @@ def test_eval_bad_checkpoint(base, tmp_path, raw, expected):
 
 
 def smoother():
-    from lib.core.smoother import Smoother
+    from smoothnet.core.smoother import Smoother
 
     return Smoother("h36m_hourglass_2D_w32", device="cpu")
 
@@ -182,8 +182,8 @@ def test_smoother_refuses_unusable_arrays():
 
 
 def test_smoother_refuses_absurd_frame_rates():
-    from lib.core.smoother import FPS_RANGE, Smoother
-    from scripts import smooth_poses
+    from smoothnet.commands import smooth as smooth_poses
+    from smoothnet.core.smoother import FPS_RANGE, Smoother
 
     assert smooth_poses.FPS_RANGE == FPS_RANGE
     for fps in (0.001, 0.0, -30.0, 1e6):
@@ -217,7 +217,7 @@ def test_online_track_starts_at_its_first_observation():
 def test_undefined_metrics_are_null_in_metrics_json(tmp_path):
     import json
 
-    from lib.utils.report import write_metrics
+    from smoothnet.utils.report import write_metrics
 
     write_metrics(tmp_path, {"h36m": {"input_mpjpe": 1.0, "input_accel": float("nan")}}, {})
     saved = json.loads((tmp_path / "metrics.json").read_text())  # strict JSON: no NaN
@@ -226,7 +226,8 @@ def test_undefined_metrics_are_null_in_metrics_json(tmp_path):
 
 
 def test_nan_weights_are_warned_about(tmp_path, caplog):
-    from lib.models.checkpoint import ModelSpec, load_checkpoint, save_checkpoint
+    from smoothnet.models.checkpoint import load_checkpoint, save_checkpoint
+    from smoothnet.models.registry import ModelSpec
 
     spec = ModelSpec(8, "smoothnet", 16, 4, 1)
     model = spec.build()
@@ -238,7 +239,7 @@ def test_nan_weights_are_warned_about(tmp_path, caplog):
 
 
 def test_full_disk_is_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):
-    from lib.models import checkpoint
+    from smoothnet.models import checkpoint
 
     (tmp_path / "ckpt.pth.tar").write_bytes(b"old")
 

@@ -11,7 +11,7 @@ Keys added to the original's (all documented below): ``MODEL.TYPE``,
 ``EVALUATE.CHUNK_ROWS``, ``EVALUATE.TRADITION_GAUSSIAN``, ``TRAIN.LR_SCHEDULE``,
 ``TRAIN.WARMUP_STEPS``, ``TRAIN.LR_FLOOR``, ``TRAIN.INIT``, ``TRAIN.INIT_LINEAR``,
 ``TRAIN.VALIDATE_HOLDOUT``, ``EVALUATE.WINDOW_WEIGHTS``, ``EVALUATE.TRADITION_LINEAR``,
-``TRAIN.AUGMENT``, ``LOSS.LAST_FRAMES``.
+``TRAIN.AUGMENT``, ``LOSS.LAST_FRAMES``, ``EVALUATE.INPUT``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import yaml
 from yacs.config import CfgNode
 
 from ..dataset.specs import DATASETS
+from ..models.filters import FILTER_SPECS
 from ..utils.cli import OneLineArgumentParser
 from ..utils.io import folder_problem
 
@@ -50,7 +51,6 @@ def get_cfg_defaults() -> CfgNode:
     c.SEED_VALUE = 4321  # < 0: no seeding
     c.LOGDIR = ""  # set to the run directory
     c.EXP_NAME = "default"  # suffix of the run directory name
-    c.DEBUG = True
     c.OUTPUT_DIR = "results"  # parent of run directories
     c.DATASET_NAME = ""  # comma list, paired with ESTIMATOR and BODY_REPRESENTATION
     c.ESTIMATOR = ""
@@ -77,7 +77,6 @@ def get_cfg_defaults() -> CfgNode:
 
     c.TRAIN = CfgNode()
     c.TRAIN.BATCH_SIZE = 1024  # global batch (split over processes when distributed)
-    c.TRAIN.WORKERS_NUM = 0
     c.TRAIN.EPOCH = 70
     c.TRAIN.LR = 0.001
     c.TRAIN.LRDECAY = 0.95  # multiplicative, per epoch (LR_SCHEDULE "epoch")
@@ -118,8 +117,11 @@ def get_cfg_defaults() -> CfgNode:
     c.EVALUATE.PRETRAINED = ""  # checkpoint (--checkpoint)
     c.EVALUATE.ROOT_RELATIVE = True
     c.EVALUATE.SLIDE_WINDOW_STEP_SIZE = 1
-    # savgol, gaus1d, gaussian, gaussian_s2, gaussian_s4, oneeuro, linear or all (--tradition)
+    # comma list of filters (FILTER_SPECS) and "linear", or "all" (--tradition)
     c.EVALUATE.TRADITION = ""
+    # "detected": smooth the estimator's output (the evaluation). "groundtruth": smooth the
+    # ground truth itself; the error against it is what each method adds to clean motion.
+    c.EVALUATE.INPUT = "detected"
     c.EVALUATE.PAD_MODE = "edge"  # short sequences: "edge" (never scored) or "zero"
     # Overlapping window outputs: "hann" (tapered weights, no seams between windows) or
     # "uniform" (the original's plain average, to reproduce published numbers).
@@ -130,21 +132,16 @@ def get_cfg_defaults() -> CfgNode:
     c.EVALUATE.ACCEL_ZERO_PAD = False  # True: the original's zero-padded Accel average
     c.EVALUATE.MPVPE_ROOT_ALIGNED = True  # SMPL vertices on the hip root; False: the original
     c.EVALUATE.CHUNK_ROWS = 0  # windows x channels per model call; 0: 4096 on CPU, 65536 on CUDA
-    c.EVALUATE.TRADITION_SAVGOL = CfgNode()
-    c.EVALUATE.TRADITION_SAVGOL.WINDOW_SIZE = 31
-    c.EVALUATE.TRADITION_SAVGOL.POLYORDER = 2
-    c.EVALUATE.TRADITION_GAUS1D = CfgNode()
-    c.EVALUATE.TRADITION_GAUS1D.WINDOW_SIZE = 31
-    c.EVALUATE.TRADITION_GAUS1D.SIGMA = 3.0
-    c.EVALUATE.TRADITION_GAUSSIAN = CfgNode()
-    c.EVALUATE.TRADITION_GAUSSIAN.SIGMA = 3.0
+    # EVALUATE.TRADITION_<FILTER>.<PARAM>: every filter's parameters, from the registry
+    # (smoothnet.models.filters.FILTER_SPECS), e.g. TRADITION_SAVGOL.WINDOW_SIZE 31.
+    for spec in FILTER_SPECS.values():
+        if spec.config_key:
+            node = CfgNode({param.upper(): value for param, value in spec.params.items()})
+            setattr(c.EVALUATE, spec.config_key, node)
     c.EVALUATE.TRADITION_LINEAR = CfgNode()
     # The least-squares linear window model for the "linear" method; "": linear.pth.tar
     # beside the evaluated checkpoint (where training runs and shipped checkpoints keep it).
     c.EVALUATE.TRADITION_LINEAR.CHECKPOINT = ""
-    c.EVALUATE.TRADITION_ONEEURO = CfgNode()
-    c.EVALUATE.TRADITION_ONEEURO.MIN_CUTOFF = 0.04
-    c.EVALUATE.TRADITION_ONEEURO.BETA = 0.7
 
     c.LOSS = CfgNode()
     c.LOSS.W_ACCEL = 1.0
@@ -156,9 +153,6 @@ def get_cfg_defaults() -> CfgNode:
     # > 0: only the last LAST_FRAMES frames of each window count (checkpoints for online
     # smoothing with a latency below LAST_FRAMES); 0: every frame.
     c.LOSS.LAST_FRAMES = 0
-
-    c.LOG = CfgNode()
-    c.LOG.NAME = ""
 
     c.VIS = CfgNode()
     c.VIS.START = 0
@@ -187,8 +181,8 @@ def build_parser(script: str) -> argparse.ArgumentParser:
     if script == "eval":
         parser.add_argument(
             "--tradition",
-            help="baselines to compare, comma list: savgol, gaus1d, gaussian, gaussian_s2, "
-            "gaussian_s4, oneeuro, linear (least squares), or all",
+            help=f"baselines to compare, comma list: {', '.join(FILTER_SPECS)}, linear "
+            "(least squares), or all",
         )
     if script == "visualize":
         parser.add_argument("--visualize_video_id", type=int, help="0-based test sequence index")
@@ -227,7 +221,10 @@ def load_config(
     cfg = get_cfg_defaults()
     try:
         if args.cfg:
-            cfg.merge_from_file(args.cfg)
+            with open(args.cfg) as f:  # noqa: PTH123 - yacs reads an open stream
+                loaded = CfgNode.load_cfg(f)
+            _drop_retired_keys(loaded)
+            cfg.merge_from_other_cfg(loaded)
     except FileNotFoundError:
         parser.error(f"--cfg: file not found: {args.cfg}")
     except (KeyError, ValueError, AssertionError, TypeError, yaml.YAMLError) as err:
@@ -251,6 +248,23 @@ def load_config(
         parser.error(f"config override: {err}")
     cfg.freeze()
     return cfg, args
+
+
+#: Keys of the original's configs that nothing here reads (DataLoader workers, a debug
+#: flag, a log name): accepted in a YAML file so the original configs load, and dropped.
+RETIRED_KEYS: tuple[str, ...] = ("DEBUG", "TRAIN.WORKERS_NUM", "LOG.NAME")
+
+
+def _drop_retired_keys(loaded: CfgNode) -> None:
+    for key in RETIRED_KEYS:
+        *parents, leaf = key.split(".")
+        node = loaded
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+    if "LOG" in loaded and not loaded["LOG"]:
+        loaded.pop("LOG")
 
 
 def split_list(value: str) -> list[str]:
@@ -285,8 +299,9 @@ def dataset_triples(cfg: CfgNode) -> list[tuple[str, str, str]]:
 def _choices() -> dict[str, tuple[str, ...]]:
     """Allowed values of the config keys that take one of a fixed set, from their homes."""
     from ..dataset.training import SAMPLING_MODES
-    from ..models.checkpoint import SMOOTHNET_TYPES
+    from ..models.registry import SMOOTHNET_TYPES
     from ..utils.windows import PAD_MODES, WINDOW_WEIGHTINGS
+    from .evaluate import EVALUATION_INPUTS
     from .linear_fit import TRAIN_INITS
     from .loss import LOSS_NORMS
     from .trainer import LR_SCHEDULES
@@ -299,6 +314,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
         "TRAIN.LR_SCHEDULE": LR_SCHEDULES,
         "TRAIN.BEST_METRIC": tuple(f"smoothnet_{m}" for m in metrics),
         "EVALUATE.PAD_MODE": PAD_MODES,
+        "EVALUATE.INPUT": EVALUATION_INPUTS,
         "EVALUATE.WINDOW_WEIGHTS": WINDOW_WEIGHTINGS,
         "LOSS.NORM": LOSS_NORMS,
         "LOSS.WINDOW_WEIGHTS": WINDOW_WEIGHTINGS,

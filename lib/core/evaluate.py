@@ -25,7 +25,7 @@ import torch
 from yacs.config import CfgNode
 
 from ..dataset.base import PoseSequence, SequenceSet
-from ..models.filters import FILTERS, apply_filter
+from ..models.filters import FILTER_SPECS, apply_filter
 from ..models.smpl import J14_ROOT, SMPLEvaluator
 from ..utils.metrics import (
     accel_error,
@@ -43,10 +43,14 @@ from .inference import smooth_sequence
 
 PCK_THRESHOLDS = {"005": 0.05, "01": 0.1, "02": 0.2}
 
+#: What the methods smooth (``EVALUATE.INPUT``): the estimator's output, or the ground
+#: truth itself, which shows the error a method adds to clean motion on its own.
+EVALUATION_INPUTS: tuple[str, ...] = ("detected", "groundtruth")
+
 
 #: Baselines that are fitted window models rather than fixed filters (scored like
 #: SmoothNet: stride-1 windows, overlaps averaged). ``linear``: the least-squares
-#: linear window model (:mod:`lib.models.linear`).
+#: linear window model (:mod:`smoothnet.models.linear`).
 WINDOW_BASELINES: tuple[str, ...] = ("linear",)
 
 
@@ -58,8 +62,8 @@ def resolve_filters(tradition: str) -> list[str]:
     """
     names = [t.strip().lower() for t in str(tradition).split(",") if t.strip()]
     if names == ["all"]:
-        return [*FILTERS, *WINDOW_BASELINES]
-    valid = [*FILTERS, *WINDOW_BASELINES]
+        return [*FILTER_SPECS, *WINDOW_BASELINES]
+    valid = [*FILTER_SPECS, *WINDOW_BASELINES]
     unknown = [n for n in names if n not in valid]
     if unknown:
         raise ValueError(
@@ -69,20 +73,12 @@ def resolve_filters(tradition: str) -> list[str]:
 
 
 def filter_kwargs(name: str, cfg: CfgNode) -> dict[str, float]:
-    """Config-driven parameters of filter ``name``."""
-    e = cfg.EVALUATE
-    return {
-        "savgol": {
-            "window_size": e.TRADITION_SAVGOL.WINDOW_SIZE,
-            "polyorder": e.TRADITION_SAVGOL.POLYORDER,
-        },
-        "gaus1d": {
-            "window_size": e.TRADITION_GAUS1D.WINDOW_SIZE,
-            "sigma": e.TRADITION_GAUS1D.SIGMA,
-        },
-        "gaussian": {"sigma": e.TRADITION_GAUSSIAN.SIGMA},
-        "oneeuro": {"min_cutoff": e.TRADITION_ONEEURO.MIN_CUTOFF, "beta": e.TRADITION_ONEEURO.BETA},
-    }.get(name, {})
+    """Config-driven parameters of filter ``name`` (``EVALUATE.<config_key>.<PARAM>``)."""
+    spec = FILTER_SPECS.get(name)
+    if spec is None or not spec.config_key:
+        return {}
+    node = cfg.EVALUATE[spec.config_key]
+    return {param: node[param.upper()] for param in spec.params}
 
 
 def _synchronize(device: torch.device) -> None:
@@ -117,7 +113,6 @@ class _Pool:
 @torch.no_grad()
 def evaluate_set(
     model: torch.nn.Module,
-    window_size: int,
     dataset: SequenceSet,
     cfg: CfgNode,
     filters: Sequence[str] = (),
@@ -127,8 +122,7 @@ def evaluate_set(
     """Score the model (and filters) on every sequence of a test set.
 
     Args:
-        model: SmoothNet on its device; put in eval mode here.
-        window_size: its window W.
+        model: SmoothNet on its device (it knows its window W); put in eval mode here.
         dataset: the test sequences.
         cfg: config (``EVALUATE.*``, ``DATASET.ROOT_*``, ``SMPL_MODEL_DIR``).
         filters: names of classical filters (and of :data:`WINDOW_BASELINES`
@@ -154,14 +148,14 @@ def evaluate_set(
     seconds: dict[str, float] = defaultdict(float)
     frames = 0
     for seq in dataset.sequences:
-        outputs = {"input": seq.detected}
-        x = torch.from_numpy(seq.detected).to(device)
+        source = seq.groundtruth if cfg.EVALUATE.INPUT == "groundtruth" else seq.detected
+        outputs = {"input": source}
+        x = torch.from_numpy(source).to(device)
         _synchronize(device)
         start = time.perf_counter()
         smoothed = smooth_sequence(
             model,
             x,
-            window_size,
             stride=cfg.EVALUATE.SLIDE_WINDOW_STEP_SIZE,
             pad_mode=cfg.EVALUATE.PAD_MODE,
             chunk_rows=cfg.EVALUATE.CHUNK_ROWS,
@@ -170,7 +164,7 @@ def evaluate_set(
         _synchronize(device)
         seconds["smoothnet"] += time.perf_counter() - start
         outputs["smoothnet"] = smoothed.cpu().numpy()
-        shaped = seq.detected.reshape(seq.num_frames, -1, len(seq.center))
+        shaped = source.reshape(seq.num_frames, -1, len(seq.center))
         for name in filters:
             start = time.perf_counter()
             if name in window_models:
@@ -179,7 +173,6 @@ def evaluate_set(
                     smooth_sequence(
                         baseline,
                         x,
-                        baseline.window_size,
                         pad_mode=cfg.EVALUATE.PAD_MODE,
                         weighting=cfg.EVALUATE.WINDOW_WEIGHTS,
                     )

@@ -1,6 +1,6 @@
 """Apply a window model to whole sequences of any length.
 
-The sequence is cut into windows (:mod:`lib.utils.windows`), the windows go
+The sequence is cut into windows (:mod:`smoothnet.utils.windows`), the windows go
 through the model in chunks, and each chunk's predictions are scatter-added
 into a running sum, so peak memory does not grow with the number of windows.
 Windows are built channel-first, ``(C, n, W)``: the model works on the last
@@ -33,11 +33,45 @@ def default_chunk_rows(device: torch.device) -> int:
     return DEFAULT_CHUNK_ROWS.get(device.type, DEFAULT_CHUNK_ROWS["cpu"])
 
 
+def overlap_add(
+    total: torch.Tensor,
+    prediction: torch.Tensor,
+    index: torch.Tensor,
+    weights: torch.Tensor | None = None,
+) -> None:
+    """Add window predictions into a running per-frame sum, in place.
+
+    ``total[c, index[i, k]] += weights[k] * prediction[c, i, k]`` for every
+    channel c, window i and position k, as one ``index_add_``.
+
+    Args:
+        total: ``(C, T)`` running sum.
+        prediction: ``(C, n, W)`` predictions of n windows.
+        index: ``(n, W)`` frame of every window position
+            (:func:`smoothnet.utils.windows.frame_indices`).
+        weights: ``(W,)`` position weights, or None for 1.
+    """
+    if weights is not None:
+        prediction = prediction * weights.to(prediction.dtype)
+    total.index_add_(1, index.reshape(-1), prediction.reshape(len(prediction), -1))
+
+
+def window_of(model: nn.Module) -> int:
+    """The window length W a model was built for (``model.window_size``).
+
+    Raises:
+        ValueError: for a model that does not say.
+    """
+    window = getattr(model, "window_size", None)
+    if not isinstance(window, int) or window < 1:
+        raise ValueError(f"{type(model).__name__} has no window_size: not a window model")
+    return window
+
+
 @torch.no_grad()
 def smooth_sequence(
     model: nn.Module,
     x: torch.Tensor,
-    window_size: int,
     stride: int = 1,
     pad_mode: PadMode = "edge",
     chunk_rows: int | None = None,
@@ -46,11 +80,11 @@ def smooth_sequence(
     """Smooth a ``(T, C)`` sequence with a window model.
 
     Args:
-        model: maps ``(..., W)`` windows to ``(..., W)`` (time last), e.g.
-            :class:`~lib.models.smoothnet.SmoothNet`; used as it is (call
+        model: maps ``(..., W)`` windows to ``(..., W)`` (time last) and
+            knows its W (``model.window_size``), e.g.
+            :class:`~smoothnet.models.smoothnet.SmoothNet`; used as it is (call
             ``model.eval()`` first for inference).
         x: ``(T, C)`` sequence on the model's device, any T >= 1.
-        window_size: the model's window length W.
         stride: frames between window starts; a final window aligned to the
             end is always added, so no frame is dropped.
         pad_mode: how sequences shorter than W are padded (``"edge"`` or
@@ -59,7 +93,7 @@ def smooth_sequence(
             :func:`default_chunk_rows` for the input's device.
         weighting: how overlapping window outputs are combined:
             ``"hann"`` (tapered, no seams) or ``"uniform"`` (the original's
-            plain average); see :func:`lib.utils.windows.window_weights`.
+            plain average); see :func:`smoothnet.utils.windows.window_weights`.
 
     Returns:
         ``(T, C)`` smoothed sequence in the model's dtype.
@@ -67,6 +101,7 @@ def smooth_sequence(
     if x.ndim != 2:
         raise ValueError(f"expected a (T, C) sequence, got shape {tuple(x.shape)}")
     num_frames, channels = x.shape
+    window_size = window_of(model)
     padded = pad_sequence(x, window_size, pad_mode)
     length = padded.shape[0]
     starts = window_starts(length, window_size, stride)
@@ -86,11 +121,9 @@ def smooth_sequence(
     for first in range(0, len(starts), step):
         chunk_index = index[first : first + step]  # (n, W)
         prediction = model(sequence[:, chunk_index])  # (C, n, W)
-        if not uniform:
-            prediction = prediction * weights.to(prediction.dtype)
         if total is None:
             total = prediction.new_zeros((channels, length))
-        total.index_add_(1, chunk_index.reshape(-1), prediction.reshape(channels, -1))
+        overlap_add(total, prediction, chunk_index, None if uniform else weights)
     assert total is not None
     mean = total / coverage.to(total.dtype)
     return mean[:, :num_frames].transpose(0, 1).contiguous()
@@ -99,7 +132,6 @@ def smooth_sequence(
 def smooth_array(
     model: nn.Module,
     x: np.ndarray | torch.Tensor,
-    window_size: int,
     stride: int = 1,
     pad_mode: PadMode = "edge",
     chunk_rows: int | None = None,
@@ -116,9 +148,7 @@ def smooth_array(
     tensor = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x))
     shape = tensor.shape
     flat = tensor.reshape(shape[0], -1).to(device=device, dtype=torch.float32)
-    out = smooth_sequence(
-        model, flat, window_size, stride, pad_mode, chunk_rows, weighting
-    ).reshape(shape)
+    out = smooth_sequence(model, flat, stride, pad_mode, chunk_rows, weighting).reshape(shape)
     if isinstance(x, torch.Tensor):
         return out.to(x.device, x.dtype if x.is_floating_point() else out.dtype)
     dtype = x.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float32

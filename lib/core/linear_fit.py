@@ -1,6 +1,6 @@
 """Fitting, saving and loading the least-squares linear window model for training runs.
 
-The model itself and its closed-form fit are in :mod:`lib.models.linear`;
+The model itself and its closed-form fit are in :mod:`smoothnet.models.linear`;
 this module feeds it the training split, stores the result as a
 self-describing checkpoint (``model_type: linear``) and starts a SmoothNet
 from it (``TRAIN.INIT linear``).
@@ -16,10 +16,12 @@ from tqdm import tqdm
 from yacs.config import CfgNode
 
 from ..dataset.base import SequenceSet
-from ..models.checkpoint import CheckpointError, ModelSpec, load_checkpoint, save_checkpoint
+from ..models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ..models.linear import LinearWindowModel, fit_linear_window_model
+from ..models.registry import ModelSpec
 from ..models.smoothnet import SmoothNet
 from ..models.warm_start import warm_start_from_linear
+from ..utils.errors import SetupError
 from .run import usage_info
 
 logger = logging.getLogger("smoothnet")
@@ -79,13 +81,17 @@ def start_from_linear(
 
     The linear model comes from ``TRAIN.INIT_LINEAR`` or, when empty, is
     fitted on ``train_sets`` and saved as ``run_dir/linear.pth.tar``.
+
+    Raises:
+        SetupError: ``TRAIN.INIT_LINEAR`` cannot be loaded, or the model cannot
+            hold the linear model (``MODEL.HIDDEN_SIZE`` < 2 W).
     """
     window = model.window_size
     if cfg.TRAIN.INIT_LINEAR:
         try:
             linear = load_linear(cfg.TRAIN.INIT_LINEAR, window)
         except CheckpointError as err:
-            raise SystemExit(f"error: TRAIN.INIT_LINEAR: {err}") from None
+            raise SetupError(f"TRAIN.INIT_LINEAR: {err}") from None
     else:
         linear = fit_on_sets(train_sets, window)
         if run_dir is not None:
@@ -93,6 +99,6 @@ def start_from_linear(
     try:
         warm_start_from_linear(model, linear.matrix.detach(), linear.bias.detach())
     except ValueError as err:
-        raise SystemExit(f"error: TRAIN.INIT linear: {err}") from None
+        raise SetupError(f"TRAIN.INIT linear: {err}") from None
     logger.info("warm start: the model starts as the least-squares linear window model")
     return linear

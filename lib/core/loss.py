@@ -26,7 +26,7 @@ class SmoothNetLoss(nn.Module):
 
     With ``window_weights="hann"`` every frame of a window counts by the
     weight its position gets when overlapping outputs are combined
-    (:func:`lib.utils.windows.window_weights`, normalised to mean 1; an
+    (:func:`smoothnet.utils.windows.window_weights`, normalised to mean 1; an
     acceleration by the weight of its middle frame), so training spends its
     effort where the outputs are used. ``"uniform"`` is the original loss.
 

@@ -23,6 +23,7 @@ from ..models.checkpoint import (
     load_checkpoint,
 )
 from ..utils.body_scale import person_radius
+from ..utils.errors import SetupError
 from ..utils.io import write_text_atomic
 
 logger = logging.getLogger("smoothnet")
@@ -74,30 +75,40 @@ def seed_everything(seed: int) -> None:
 
 
 def resolve_device(name: str) -> torch.device:
-    """The ``DEVICE`` config value as a device, with one clear line if unusable."""
+    """The ``DEVICE`` config value as a device.
+
+    Raises:
+        SetupError: not a device name, or CUDA asked for but not available.
+    """
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise SystemExit(f"DEVICE {name!r} is not a device name (try cpu or cuda)") from None
+        raise SetupError(f"DEVICE {name!r} is not a device name (try cpu or cuda)") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(f"DEVICE {name!r} requested but CUDA is not available; pass DEVICE cpu")
+        raise SetupError(f"DEVICE {name!r} requested but CUDA is not available; pass DEVICE cpu")
     return device
 
 
 def require_checkpoint(cfg: CfgNode) -> LoadedCheckpoint:
-    """Load ``EVALUATE.PRETRAINED`` (``--checkpoint``), or exit with one line."""
+    """Load ``EVALUATE.PRETRAINED`` (``--checkpoint``).
+
+    Raises:
+        SetupError: no checkpoint given, or it cannot be loaded.
+    """
     if not cfg.EVALUATE.PRETRAINED:
-        raise SystemExit(
-            "error: --checkpoint is required (a .pth.tar file, ours or the original's)"
-        )
+        raise SetupError("--checkpoint is required (a .pth.tar file, ours or the original's)")
     try:
         return load_checkpoint(cfg.EVALUATE.PRETRAINED)
     except CheckpointError as err:
-        raise SystemExit(f"error: {err}") from None
+        raise SetupError(str(err)) from None
 
 
 def smpl_body_model(cfg: CfgNode, datasets: list[SequenceSet], device: torch.device) -> Any:
-    """The SMPL evaluator when any dataset is ``smpl`` (else None), or exit with one line."""
+    """The SMPL evaluator when any dataset is ``smpl`` (else None).
+
+    Raises:
+        SetupError: the SMPL model files are missing or unusable.
+    """
     if not any(d.representation == "smpl" for d in datasets):
         return None
     from ..models.smpl import SMPLEvaluator, SMPLModelError
@@ -105,7 +116,7 @@ def smpl_body_model(cfg: CfgNode, datasets: list[SequenceSet], device: torch.dev
     try:
         return SMPLEvaluator(cfg.SMPL_MODEL_DIR, device)
     except SMPLModelError as err:
-        raise SystemExit(f"error: {err}") from None
+        raise SetupError(str(err)) from None
 
 
 def model_spec(cfg: CfgNode) -> ModelSpec:

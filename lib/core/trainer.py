@@ -414,7 +414,7 @@ class Trainer:
         results = {}
         for test in self.test_sets:
             results[test.label] = evaluate_set(
-                self.module, self.spec.window_size, test, self.cfg, self.filters, self.body_model
+                self.module, test, self.cfg, self.filters, self.body_model
             )
             if self.writer is not None:
                 for key, value in results[test.label].items():

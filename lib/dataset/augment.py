@@ -11,7 +11,7 @@ jitter. :class:`Augmentation` varies all three per training window:
   log-uniform in ``scale``;
 - **noise**: white Gaussian noise is added to the detections, its standard
   deviation log-uniform in ``noise`` (a fraction of the training data's
-  person size, :func:`lib.utils.body_scale.person_radius`), except for a
+  person size, :func:`smoothnet.utils.body_scale.person_radius`), except for a
   share ``clean_share`` of windows that keep the estimator's own errors only.
 
 The ground truth goes through the same resampling and scaling as the

@@ -9,7 +9,7 @@ Every key holds one entry per sequence: ``imgname`` (per-frame names),
 ``joints_2d``/``joints_3d`` (``keypoints_2d``/``keypoints_3d`` accepted) as
 ``(L, K*C)``, ``pose``/``shape`` for SMPL, ``imgshape`` and ``bbox`` for JHMDB.
 
-Everything dataset-specific comes from :mod:`lib.dataset.specs`. Bad data
+Everything dataset-specific comes from :mod:`smoothnet.dataset.specs`. Bad data
 raises :class:`DataError` with one line naming the file, key, sequence and
 frame.
 """

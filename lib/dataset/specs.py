@@ -4,7 +4,7 @@ Everything that differs between the original's six datasets lives here:
 which estimators and body representations exist, which phases, the joint
 layout of each (estimator, representation), root joints, the 3DPW joint
 remap, frame rate and 2D normalisation. The loader
-(:mod:`lib.dataset.base`) has no per-dataset code.
+(:mod:`smoothnet.dataset.base`) has no per-dataset code.
 
 To add a dataset, add one :class:`DatasetSpec` to :data:`DATASETS` (and a
 :class:`JointLayout` to :data:`LAYOUTS` if its joints are new); see the

@@ -96,7 +96,7 @@ class TrainingWindows(torch.utils.data.Dataset):
         """``(pred, gt)``, each ``(B, W, C)``, for window indices ``(B,)``.
 
         With a generator ``rng`` and an active :attr:`augmentation`, the
-        windows are augmented (:func:`lib.dataset.augment.augment_batch`).
+        windows are augmented (:func:`smoothnet.dataset.augment.augment_batch`).
         """
         first = self.first_rows[np.asarray(indices)]
         if rng is not None and self.augmentation is not None and self.augmentation.active:

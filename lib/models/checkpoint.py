@@ -22,68 +22,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from torch import nn
 
 from ..utils.io import atomic_path
-from .linear import LinearWindowModel
-from .motion_aware import MotionAwareSmoothNet
-from .smoothnet import SmoothNet
+from .registry import ModelSpec, ModelType
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "smoothnet-py/1"
-ModelType = Literal["smoothnet", "motion_aware", "linear"]
-MODEL_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware", "linear")
-#: The trainable SmoothNet variants (``MODEL.TYPE``).
-SMOOTHNET_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware")
 
 
 class CheckpointError(ValueError):
     """A checkpoint file that cannot be read or does not fit a SmoothNet."""
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """Everything needed to rebuild a SmoothNet model.
-
-    Attributes:
-        window_size: window length W.
-        model_type: ``"smoothnet"`` (basic), ``"motion_aware"`` or ``"linear"``
-            (the least-squares baseline, :mod:`lib.models.linear`; only
-            ``window_size`` matters for it).
-        hidden_size: encoder width H.
-        res_hidden_size: residual bottleneck width R.
-        num_blocks: residual blocks B.
-        dropout: dropout probability (only matters in training).
-    """
-
-    window_size: int
-    model_type: ModelType = "smoothnet"
-    hidden_size: int = 512
-    res_hidden_size: int = 256
-    num_blocks: int = 3
-    dropout: float = 0.5
-
-    def build(self) -> nn.Module:
-        """A freshly initialised model of this architecture."""
-        if self.model_type == "linear":
-            return LinearWindowModel(self.window_size)
-        kwargs = dict(
-            hidden_size=self.hidden_size,
-            res_hidden_size=self.res_hidden_size,
-            num_blocks=self.num_blocks,
-            dropout=self.dropout,
-        )
-        if self.model_type == "smoothnet":
-            return SmoothNet(self.window_size, **kwargs)
-        if self.model_type == "motion_aware":
-            return MotionAwareSmoothNet(self.window_size, **kwargs)
-        raise CheckpointError(
-            f"unknown model type {self.model_type!r}; expected one of {', '.join(MODEL_TYPES)}"
-        )
 
 
 @dataclass
@@ -100,7 +53,7 @@ class UsageInfo:
         dataset: training dataset name(s).
         estimator: training estimator name(s).
         person_size: the training ground truth's typical person size in model
-            units (:func:`lib.utils.body_scale.person_radius`); the
+            units (:func:`smoothnet.utils.body_scale.person_radius`); the
             ``Smoother`` scales input people to it.
         augmentation: the training augmentation ranges (empty: none).
     """

@@ -2,7 +2,8 @@
 
 One interface for all: ``filter(x)`` takes a ``(T, K, C)`` array (numpy or
 torch) and returns the same shape and type (torch results go back to the
-input's device). Filters are chosen by name from :data:`FILTERS`; keyword
+input's device). Filters are declared once, in the registry :data:`FILTER_SPECS`
+(name, function, tunable parameters, config key), and chosen by name; keyword
 arguments override their defaults.
 
 - ``savgol``: Savitzky-Golay, window 31, order 2, SciPy's polynomial
@@ -21,9 +22,11 @@ arguments override their defaults.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -137,17 +140,52 @@ def oneeuro(
     return out
 
 
-#: Filter name -> function; the only way filters are looked up by name.
-#: ``gaussian_s2`` and ``gaussian_s4`` are the whole-sequence Gaussian at a fixed
-#: sigma of 2 and 4 frames (``gaussian`` itself takes sigma from its caller, 3 by
-#: default), so one evaluation can compare the three strengths.
+@dataclass(frozen=True)
+class FilterSpec:
+    """One filter of the registry: everything else (the config keys, the evaluation's
+    parameters, the ``--tradition`` and ``--method`` choices) is derived from it.
+
+    Attributes:
+        name: the name used everywhere (``--tradition``, ``--method``, metric keys).
+        function: ``(T, ...) array, **params -> array``; its keyword defaults
+            are the filter's defaults.
+        tunable: the parameters exposed as settings; with ``config_key`` set,
+            each is the config key ``EVALUATE.<config_key>.<PARAM>`` (upper case).
+        config_key: the ``EVALUATE`` node holding the parameters (the
+            original's ``TRADITION_<NAME>``), or None for a fixed variant.
+    """
+
+    name: str
+    function: Callable[..., np.ndarray]
+    tunable: tuple[str, ...] = ()
+    config_key: str | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The tunable parameters and their defaults, read from the function's signature."""
+        signature = inspect.signature(self.function).parameters
+        return {name: signature[name].default for name in self.tunable}
+
+
+#: The filter registry, by name: the only place a filter is declared. ``gaussian_s2``
+#: and ``gaussian_s4`` are the whole-sequence Gaussian at a fixed sigma of 2 and 4 frames
+#: (``gaussian`` takes sigma from the config, 3 by default), so one evaluation compares
+#: the three strengths.
+FILTER_SPECS: dict[str, FilterSpec] = {
+    spec.name: spec
+    for spec in (
+        FilterSpec("savgol", savgol, ("window_size", "polyorder"), "TRADITION_SAVGOL"),
+        FilterSpec("gaus1d", gaus1d, ("window_size", "sigma"), "TRADITION_GAUS1D"),
+        FilterSpec("gaussian", gaussian, ("sigma",), "TRADITION_GAUSSIAN"),
+        FilterSpec("gaussian_s2", functools.partial(gaussian, sigma=2.0)),
+        FilterSpec("gaussian_s4", functools.partial(gaussian, sigma=4.0)),
+        FilterSpec("oneeuro", oneeuro, ("min_cutoff", "beta"), "TRADITION_ONEEURO"),
+    )
+}
+
+#: Filter name -> function (from :data:`FILTER_SPECS`).
 FILTERS: dict[str, Callable[..., np.ndarray]] = {
-    "savgol": savgol,
-    "gaus1d": gaus1d,
-    "gaussian": gaussian,
-    "gaussian_s2": functools.partial(gaussian, sigma=2.0),
-    "gaussian_s4": functools.partial(gaussian, sigma=4.0),
-    "oneeuro": oneeuro,
+    name: spec.function for name, spec in FILTER_SPECS.items()
 }
 
 
@@ -155,7 +193,7 @@ def apply_filter(name: str, x: ArrayT, **kwargs: object) -> ArrayT:
     """Run the filter called ``name`` on a ``(T, K, C)`` array.
 
     Args:
-        name: a key of :data:`FILTERS`.
+        name: a key of :data:`FILTER_SPECS`.
         x: ``(T, ...)`` numpy array or torch tensor, T >= 1.
         **kwargs: overrides of the filter's defaults.
 
@@ -164,10 +202,10 @@ def apply_filter(name: str, x: ArrayT, **kwargs: object) -> ArrayT:
         input's floating dtype; torch on the input's device and dtype).
     """
     try:
-        fn = FILTERS[name]
+        fn = FILTER_SPECS[name].function
     except KeyError:
         raise ValueError(
-            f"unknown filter {name!r}; choose one of {', '.join(sorted(FILTERS))}"
+            f"unknown filter {name!r}; choose one of {', '.join(sorted(FILTER_SPECS))}"
         ) from None
     data, restore = numpy_with_restore(x)
     if data.ndim < 1 or data.shape[0] < 1:

@@ -12,7 +12,7 @@ whole training set is ever held in memory, and the normal equations are
 solved once in float64.
 
 The model is applied exactly like SmoothNet (stride-1 windows, overlapping
-outputs averaged: :func:`lib.core.inference.smooth_sequence`). It is the
+outputs averaged: :func:`smoothnet.core.inference.smooth_sequence`). It is the
 honest anchor for a trained SmoothNet: a network that does not beat it has
 learned nothing beyond a linear filter.
 """

@@ -3,7 +3,7 @@
 SmoothNet works on each coordinate's time series alone, so what it learned
 depends on how large motion and jitter are in its input units. A checkpoint
 records the typical person size of its training data (``UsageInfo.person_size``),
-and the :class:`~lib.core.smoother.Smoother` scales any input so that its
+and the :class:`~smoothnet.core.smoother.Smoother` scales any input so that its
 person has that size.
 
 The size is the **RMS radius**: the root-mean-square distance of a frame's

@@ -140,7 +140,7 @@ def _stack(tracks: dict[Any, np.ndarray], layout: dict[str, Any]) -> np.ndarray:
 
 
 def _load_npz(path: Path) -> dict[str, np.ndarray]:
-    """:func:`lib.utils.npz.load_npz` with its errors as one-line :class:`FormatError`."""
+    """:func:`smoothnet.utils.npz.load_npz` with its errors as one-line :class:`FormatError`."""
     try:
         return load_npz(path)
     except (UnsafeDataError, OSError, ValueError, EOFError) as err:

@@ -5,11 +5,12 @@ A sequence of T frames is covered by windows of W frames starting every
 ``(T - W) % stride != 0`` a last window aligned to the end of the sequence is
 added. Sequences shorter than W are padded to W frames (replicating the last
 frame by default, zeros as in the original on request); the padded frames are
-cut off again by :func:`windows_to_sequence` and are never scored.
+cut off again after smoothing and are never scored.
 
-Windows go back to a sequence by averaging, for every frame, all the window
-predictions that cover it. The averaging is one vectorised scatter-add
-(``index_add_``), with no Python loop over windows.
+Windows go back to a sequence by a weighted average, for every frame, of all
+the window predictions that cover it (:func:`window_weights`);
+:func:`smoothnet.core.inference.smooth_sequence` does it as one scatter-add
+(``index_add_``) per chunk of windows, with no Python loop over windows.
 """
 
 from __future__ import annotations
@@ -127,104 +128,3 @@ def pad_sequence(x: ArrayT, window_size: int, mode: PadMode = "edge") -> ArrayT:
     if isinstance(x, torch.Tensor):
         return torch.cat([x, tail], dim=0)
     return np.concatenate([x, tail], axis=0)
-
-
-def sequence_to_windows(x: ArrayT, window_size: int, starts: np.ndarray) -> ArrayT:
-    """Cut windows out of a sequence.
-
-    Args:
-        x: ``(T, ...)`` sequence with ``T >= W`` (pad first).
-        window_size: window length W.
-        starts: ``(N,)`` start frames from :func:`window_starts`.
-
-    Returns:
-        ``(N, W, ...)`` windows (a copy), same type as ``x``.
-    """
-    if x.shape[0] < window_size:
-        raise ValueError(
-            f"sequence of {x.shape[0]} frames is shorter than the window ({window_size}); "
-            "pad it first"
-        )
-    index = frame_indices(starts, window_size)
-    if isinstance(x, torch.Tensor):
-        return x[torch.from_numpy(index).to(x.device)]
-    return x[index]
-
-
-def window_coverage(starts: np.ndarray, window_size: int, num_frames: int) -> np.ndarray:
-    """``(T,)`` number of windows covering every frame."""
-    return np.bincount(frame_indices(starts, window_size).ravel(), minlength=num_frames)
-
-
-def windows_to_sequence(windows: ArrayT, starts: np.ndarray, num_frames: int) -> ArrayT:
-    """Average overlapping window predictions back into a sequence.
-
-    Args:
-        windows: ``(N, W, ...)`` window predictions.
-        starts: ``(N,)`` start frame of each window.
-        num_frames: length T of the (possibly padded) sequence covered by the
-            windows; pass the unpadded length to cut the padding off, as long
-            as every frame below it is covered.
-
-    Returns:
-        ``(num_frames, ...)`` sequence; frame t is the unweighted mean of all
-        window predictions covering it. Same type and dtype as ``windows``.
-    """
-    n, w = windows.shape[:2]
-    if len(starts) != n:
-        raise ValueError(f"{n} windows but {len(starts)} start frames")
-    index = frame_indices(starts, w).ravel()
-    length = max(int(index.max()) + 1, num_frames)
-    coverage = np.bincount(index, minlength=length)[:num_frames]
-    if (coverage == 0).any():
-        raise ValueError(f"frame {int(np.argmin(coverage))} is covered by no window")
-    as_numpy = not isinstance(windows, torch.Tensor)
-    src = torch.from_numpy(np.ascontiguousarray(windows)) if as_numpy else windows
-    total = src.new_zeros((length, *src.shape[2:]))
-    _scatter_add(total, src, np.asarray(starts, dtype=np.int64))
-    count = torch.from_numpy(coverage).to(src.device, src.dtype)
-    mean = total[:num_frames] / count.reshape(-1, *([1] * (src.ndim - 2)))
-    return mean.numpy() if as_numpy else mean
-
-
-def _scatter_add(total: torch.Tensor, windows: torch.Tensor, starts: np.ndarray) -> None:
-    """``total[starts[n] + k] += windows[n, k]`` for every window n and offset k.
-
-    The leading run of equally spaced starts (all of them but an end-aligned
-    last window, usually) is added with one strided slice-add per window
-    offset k (W vectorised additions, each over all windows); any remaining
-    windows go through a single ``index_add_``.
-    """
-    n, w = windows.shape[:2]
-    regular, step = 1, 1
-    if n > 1 and starts[1] > starts[0]:
-        steps = np.diff(starts)
-        step = int(steps[0])
-        mismatch = np.flatnonzero(steps != step)
-        regular = n if mismatch.size == 0 else int(mismatch[0]) + 1
-    first = int(starts[0])
-    span = step * (regular - 1) + 1
-    for k in range(w):
-        total[first + k : first + k + span : step] += windows[:regular, k]
-    if regular < n:
-        index = torch.from_numpy(frame_indices(starts[regular:], w).ravel()).to(total.device)
-        total.index_add_(0, index, windows[regular:].reshape(-1, *windows.shape[2:]))
-
-
-def windows_to_sequence_loop(
-    windows: np.ndarray, starts: np.ndarray, num_frames: int
-) -> np.ndarray:
-    """Plain double-loop reference of :func:`windows_to_sequence` (slow).
-
-    Kept for tests and benchmarks: every window, every frame, one addition.
-    """
-    windows = np.asarray(windows)
-    total = np.zeros((num_frames, *windows.shape[2:]), dtype=np.float64)
-    count = np.zeros(num_frames, dtype=np.int64)
-    for n, start in enumerate(starts):
-        for k in range(windows.shape[1]):
-            t = int(start) + k
-            if t < num_frames:
-                total[t] += windows[n, k]
-                count[t] += 1
-    return (total / count.reshape(-1, *([1] * (total.ndim - 1)))).astype(windows.dtype)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils.errors import SetupError
 from ..utils.io import atomic_path
 
 
@@ -19,9 +20,9 @@ def _ffmpeg():
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise SystemExit(
+        raise SetupError(
             "writing videos needs imageio-ffmpeg: pip install imageio-ffmpeg "
-            "(it is in requirements.txt)"
+            "(or the package's extra: pip install smoothnet[video])"
         ) from None
     return imageio_ffmpeg
 

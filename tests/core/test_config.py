@@ -1,6 +1,6 @@
 import pytest
 
-from lib.core.config import dataset_triples, get_cfg_defaults, load_config
+from smoothnet.core.config import dataset_triples, get_cfg_defaults, load_config
 
 
 def test_original_defaults_and_derived_root_keys():
@@ -82,3 +82,11 @@ def test_dataset_lists_pair_up():
     cfg.DATASET_NAME = ""
     with pytest.raises(ValueError, match="--dataset_name"):
         dataset_triples(cfg)
+
+
+def test_the_original_keys_nothing_reads_are_accepted_and_dropped(tmp_path):
+    original = tmp_path / "original.yaml"
+    original.write_text("DEBUG: True\nLOG:\n  NAME: ''\nTRAIN:\n  WORKERS_NUM: 16\n  EPOCH: 3\n")
+    cfg, _ = load_config("train", ["--cfg", str(original)])
+    assert cfg.TRAIN.EPOCH == 3
+    assert "DEBUG" not in cfg and "LOG" not in cfg and "WORKERS_NUM" not in cfg.TRAIN

@@ -12,10 +12,10 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from lib.core.loss import SmoothNetLoss
-from lib.core.trainer import make_optimizer, train_step
-from lib.dataset.synthetic import write_synthetic_dataset
-from lib.models.checkpoint import ModelSpec
+from smoothnet.core.loss import SmoothNetLoss
+from smoothnet.core.trainer import make_optimizer, train_step
+from smoothnet.dataset.synthetic import write_synthetic_dataset
+from smoothnet.models.registry import ModelSpec
 from tests.conftest import ROOT, SMALL_RUN
 
 SPEC = ModelSpec(8, "smoothnet", 32, 8, 2, dropout=0.0)
@@ -33,7 +33,7 @@ def batch() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def one_step(model: torch.nn.Module, pred: torch.Tensor, gt: torch.Tensor) -> None:
-    from lib.core.config import get_cfg_defaults
+    from smoothnet.core.config import get_cfg_defaults
 
     cfg = get_cfg_defaults()
     cfg.TRAIN.LR, cfg.TRAIN.LRDECAY = 0.01, 0.95

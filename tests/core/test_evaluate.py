@@ -3,11 +3,13 @@ import pytest
 import torch
 from scipy.signal import savgol_filter
 
-from lib.core.config import get_cfg_defaults
-from lib.core.evaluate import evaluate_set, resolve_filters
-from lib.dataset.base import SequenceSet, npz_paths
-from lib.dataset.synthetic import write_synthetic_dataset
-from lib.models.smoothnet import SmoothNet
+from smoothnet.core.config import get_cfg_defaults
+from smoothnet.core.evaluate import evaluate_set, resolve_filters
+from smoothnet.dataset.base import SequenceSet, npz_paths
+from smoothnet.dataset.synthetic import write_synthetic_dataset
+from smoothnet.models.filters import gaussian
+from smoothnet.models.linear import LinearWindowModel
+from smoothnet.models.smoothnet import SmoothNet
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def raw_sequences(test_set: SequenceSet):
 def test_input_metrics_match_a_hand_computation(test_set):
     cfg = get_cfg_defaults()
     model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
-    metrics = evaluate_set(model, 8, test_set, cfg, ["savgol"])
+    metrics = evaluate_set(model, test_set, cfg, ["savgol"])
     errors, accels, padded, filtered = [], [], [], []
     for d, g in raw_sequences(test_set):
         errors.append(np.linalg.norm(d - g, axis=-1).mean(axis=1))
@@ -48,7 +50,7 @@ def test_input_metrics_match_a_hand_computation(test_set):
         metrics["smoothnet_mpjpe"] - metrics["input_mpjpe"]
     )
     cfg.EVALUATE.ACCEL_ZERO_PAD = True
-    original = evaluate_set(model, 8, test_set, cfg)
+    original = evaluate_set(model, test_set, cfg)
     assert original["input_accel"] == pytest.approx(np.concatenate(padded).mean(), rel=1e-5)
     assert list(original)[:4] == [
         "input_mpjpe",
@@ -77,7 +79,7 @@ def test_identity_like_model_scores_like_its_input(tmp_path):
     cfg = get_cfg_defaults()
     for stride in (1, 3):
         cfg.EVALUATE.SLIDE_WINDOW_STEP_SIZE = stride
-        metrics = evaluate_set(model, 8, data, cfg)
+        metrics = evaluate_set(model, data, cfg)
         for m in ("mpjpe", "pampjpe", "accel"):
             assert metrics[f"smoothnet_{m}"] == pytest.approx(metrics[f"input_{m}"], rel=1e-5)
 
@@ -107,17 +109,35 @@ def test_paths_used_by_the_fixture_exist(test_set):
 
 @pytest.mark.parametrize("weighting", ["hann", "uniform"])
 def test_linear_baseline_is_scored_like_the_model(test_set, weighting):
-    from lib.models.linear import LinearWindowModel
+    from smoothnet.models.linear import LinearWindowModel
 
     cfg = get_cfg_defaults()
     cfg.EVALUATE.WINDOW_WEIGHTS = weighting
     model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
     identity = LinearWindowModel(8)  # every window unchanged: the input's metrics exactly
-    metrics = evaluate_set(
-        model, 8, test_set, cfg, ["savgol", "linear"], None, {"linear": identity}
-    )
+    metrics = evaluate_set(model, test_set, cfg, ["savgol", "linear"], None, {"linear": identity})
     for key in ("mpjpe", "pampjpe", "accel"):
         assert metrics[f"linear_{key}"] == pytest.approx(metrics[f"input_{key}"], abs=1e-4)
     assert "savgol_mpjpe" in metrics
-    without = evaluate_set(model, 8, test_set, cfg, ["linear"])  # no model given: no row
+    without = evaluate_set(model, test_set, cfg, ["linear"])  # no model given: no row
     assert not any(k.startswith("linear_") for k in without)
+
+
+def test_ground_truth_input_scores_what_each_method_adds_to_clean_motion(test_set):
+    """EVALUATE.INPUT groundtruth: the input row is exactly 0, and a method's row is its
+    distance from its own clean input (here the identity linear model: 0 as well)."""
+    cfg = get_cfg_defaults()
+    cfg.EVALUATE.INPUT = "groundtruth"
+    model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
+    metrics = evaluate_set(
+        model, test_set, cfg, ["gaussian", "linear"], None, {"linear": LinearWindowModel(8)}
+    )
+    assert metrics["input_mpjpe"] == 0.0 and metrics["input_accel"] == 0.0
+    assert metrics["linear_mpjpe"] == pytest.approx(0.0, abs=1e-4)
+    assert metrics["gaussian_mpjpe"] > 0.0  # smoothing bends clean motion a little
+    # the same Gaussian against its own output on the clean ground truth, by hand
+    expected = []
+    for _, g in raw_sequences(test_set):
+        smoothed = gaussian(g / 1000.0) * 1000.0
+        expected.append(np.linalg.norm(smoothed - g, axis=-1).mean(axis=1))
+    assert metrics["gaussian_mpjpe"] == pytest.approx(np.concatenate(expected).mean(), rel=1e-4)

@@ -2,14 +2,21 @@ import numpy as np
 import pytest
 import torch
 
-from lib.core.inference import smooth_array, smooth_sequence
-from lib.models.smoothnet import SmoothNet
-from lib.utils.windows import (
-    pad_sequence,
-    sequence_to_windows,
-    window_starts,
-    windows_to_sequence_loop,
-)
+from smoothnet.core.inference import smooth_array, smooth_sequence
+from smoothnet.models.smoothnet import SmoothNet
+from smoothnet.utils.windows import pad_sequence, window_starts
+
+
+def average_loop(windows: np.ndarray, starts: np.ndarray, num_frames: int) -> np.ndarray:
+    """Plain double loop: every window, every position, one addition; then the mean."""
+    total = np.zeros((num_frames, *windows.shape[2:]))
+    count = np.zeros(num_frames)
+    for n, start in enumerate(starts):
+        for k in range(windows.shape[1]):
+            if start + k < num_frames:
+                total[start + k] += windows[n, k]
+                count[start + k] += 1
+    return total / count.reshape(-1, *([1] * (total.ndim - 1)))
 
 
 @pytest.fixture
@@ -24,13 +31,13 @@ def reference(
     """Windows one by one through the model, then a double-loop (weighted) average."""
     padded = pad_sequence(x, w, mode)
     starts = window_starts(len(padded), w, stride)
-    windows = sequence_to_windows(padded, w, starts)  # (N, W, C)
+    windows = np.stack([padded[s : s + w] for s in starts])  # (N, W, C), cut one by one
     with torch.no_grad():
         out = np.stack(
             [model(torch.from_numpy(win.T[None]).float())[0].numpy().T for win in windows]
         )
     if weighting == "uniform":
-        return windows_to_sequence_loop(out, starts, len(padded))[: len(x)]
+        return average_loop(out, starts, len(padded))[: len(x)]
     # Hann taper sin^2(pi (i + 1) / (W + 1)), written out by hand.
     weights = [np.sin(np.pi * (i + 1) / (w + 1)) ** 2 for i in range(w)]
     total = np.zeros(padded.shape)
@@ -50,14 +57,14 @@ def reference(
 def test_smooth_sequence_matches_reference(model, rng, t, stride, chunk, weighting):
     x = rng.normal(size=(t, 6)).astype(np.float32)
     got = smooth_sequence(
-        model, torch.from_numpy(x), 8, stride, chunk_rows=chunk, weighting=weighting
+        model, torch.from_numpy(x), stride, chunk_rows=chunk, weighting=weighting
     ).numpy()
     np.testing.assert_allclose(got, reference(model, x, 8, stride, weighting=weighting), atol=1e-5)
     assert got.shape == x.shape
 
 
 def test_hann_weights_are_a_positive_symmetric_taper():
-    from lib.utils.windows import window_weights
+    from smoothnet.utils.windows import window_weights
 
     w = window_weights(8, "hann")
     assert (w > 0).all() and np.allclose(w, w[::-1]) and w.argmax() in (3, 4)
@@ -68,14 +75,14 @@ def test_hann_weights_are_a_positive_symmetric_taper():
 
 def test_zero_padding_option(model, rng):
     x = rng.normal(size=(5, 6)).astype(np.float32)
-    got = smooth_sequence(model, torch.from_numpy(x), 8, pad_mode="zero").numpy()
+    got = smooth_sequence(model, torch.from_numpy(x), pad_mode="zero").numpy()
     np.testing.assert_allclose(got, reference(model, x, 8, 1, "zero", "hann"), atol=1e-5)
 
 
 def test_smooth_array_keeps_type_and_shape(model, rng):
     x = rng.normal(size=(20, 4, 3))
-    out = smooth_array(model, x, 8)
+    out = smooth_array(model, x)
     assert isinstance(out, np.ndarray) and out.shape == x.shape and out.dtype == np.float64
-    out_t = smooth_array(model, torch.from_numpy(x.astype(np.float32)), 8)
+    out_t = smooth_array(model, torch.from_numpy(x.astype(np.float32)))
     assert isinstance(out_t, torch.Tensor) and out_t.dtype == torch.float32
     np.testing.assert_allclose(out_t.numpy(), out, atol=1e-5)

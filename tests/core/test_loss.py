@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from lib.core.loss import SmoothNetLoss, second_difference
+from smoothnet.core.loss import SmoothNetLoss, second_difference
 
 
 def test_loss_by_hand():

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from lib.core.config import get_cfg_defaults
-from lib.core.trainer import make_optimizer, warmup_cosine_factor
+from smoothnet.core.config import get_cfg_defaults
+from smoothnet.core.trainer import make_optimizer, warmup_cosine_factor
 
 
 def test_factor_by_hand():

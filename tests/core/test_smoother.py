@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from lib.core.smoother import Smoother, _Normaliser, fill_missing
-from lib.dataset.synthetic import noisy_detection, smooth_motion
-from lib.models.checkpoint import ModelSpec, UsageInfo, save_checkpoint
-from lib.utils.body_scale import person_radius
+from smoothnet.core.normalise import Normaliser, fill_missing
+from smoothnet.core.smoother import Smoother
+from smoothnet.dataset.synthetic import noisy_detection, smooth_motion
+from smoothnet.models.checkpoint import UsageInfo, save_checkpoint
+from smoothnet.models.registry import ModelSpec
+from smoothnet.utils.body_scale import person_radius
 
 W = 8
 
@@ -59,7 +61,7 @@ def test_identity_model_round_trips_every_normalisation(identity, dims, image_si
 
 def test_millimetres_are_detected_and_restored(identity):
     x = 1000 * motion()
-    norm = _Normaliser(3).fit(x)
+    norm = Normaliser(3).fit(x)
     assert norm.scale == 1000.0
     np.testing.assert_allclose(norm.from_model(norm.to_model(x), 17), x, atol=1e-9)
     np.testing.assert_allclose(identity.smooth(x), x, atol=0.1)
@@ -207,7 +209,7 @@ def test_online_warns_about_a_different_frame_rate(tmp_path, caplog):
 @pytest.mark.parametrize("dims", [2, 3])
 def test_a_recorded_person_size_is_what_the_model_sees(dims):
     x = motion(dims=dims)
-    norm = _Normaliser(dims, person_size=0.2).fit(x)
+    norm = Normaliser(dims, person_size=0.2).fit(x)
     model_input = norm.to_model(x).reshape(len(x), -1, dims)
     joints = model_input[:, :17]  # 3D: the root's channels come after the joints
     assert np.isclose(person_radius(joints), 0.2)

@@ -8,12 +8,12 @@ import torch
 
 import eval_smoothnet
 import train_smoothnet
-from lib.core.config import get_cfg_defaults
-from lib.core.evaluate import evaluate_set
-from lib.dataset.base import SequenceSet
-from lib.dataset.synthetic import write_synthetic_dataset
-from lib.models.smoothnet import SmoothNet
-from lib.models.smpl import SMPLEvaluator
+from smoothnet.core.config import get_cfg_defaults
+from smoothnet.core.evaluate import evaluate_set
+from smoothnet.dataset.base import SequenceSet
+from smoothnet.dataset.synthetic import write_synthetic_dataset
+from smoothnet.models.smoothnet import SmoothNet
+from smoothnet.models.smpl import SMPLEvaluator
 from tests.conftest import SMALL_RUN
 from tests.synthetic_smpl import make_model, reference_forward, write_model
 
@@ -66,7 +66,7 @@ def test_smpl_metrics_match_the_slow_reference(setup, aligned):
     assert data.channels == 144
     torch.manual_seed(0)
     model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
-    metrics = evaluate_set(model, 8, data, cfg, ["gaussian"], SMPLEvaluator(setup / "smpl"))
+    metrics = evaluate_set(model, data, cfg, ["gaussian"], SMPLEvaluator(setup / "smpl"))
     reference = reference_metrics(data, np.load(setup / "smpl" / "J_regressor_extra.npy"), aligned)
     for key in ("mpjpe", "accel", "mpvpe"):
         assert metrics[f"input_{key}"] == pytest.approx(reference[key], rel=1e-3)

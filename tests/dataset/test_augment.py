@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from lib.dataset.augment import Augmentation, augment_batch, window_rows
-from lib.dataset.base import PoseSequence
-from lib.dataset.training import TrainingWindows
+from smoothnet.dataset.augment import Augmentation, augment_batch, window_rows
+from smoothnet.dataset.base import PoseSequence
+from smoothnet.dataset.training import TrainingWindows
 
 W = 8
 

@@ -3,9 +3,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.dataset.base import DataError, SequenceSet, npz_paths, object_array
-from lib.dataset.specs import DATASETS, H36M17_TO_LSP14
-from lib.dataset.synthetic import write_synthetic_dataset
+from smoothnet.dataset.base import DataError, SequenceSet, npz_paths, object_array
+from smoothnet.dataset.specs import DATASETS, H36M17_TO_LSP14
+from smoothnet.dataset.synthetic import write_synthetic_dataset
 
 
 def write(path: Path, **arrays) -> None:

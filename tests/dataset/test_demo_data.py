@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.dataset.base import SequenceSet
-from lib.dataset.error_model import ErrorStatistics
+from smoothnet.dataset.base import SequenceSet
+from smoothnet.dataset.error_model import ErrorStatistics
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 

@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from lib.dataset.error_model import ErrorStatistics, _runs, measure_error_statistics, sample_errors
+from smoothnet.dataset.error_model import (
+    ErrorStatistics,
+    _runs,
+    measure_error_statistics,
+    sample_errors,
+)
 
 
 def make_stats(**overrides) -> ErrorStatistics:

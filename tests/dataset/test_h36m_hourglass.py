@@ -6,8 +6,9 @@ import h5py
 import numpy as np
 import pytest
 
-from lib.dataset.base import SequenceSet
-from lib.dataset.h36m_hourglass import (
+from scripts import prepare_h36m
+from smoothnet.dataset.base import SequenceSet
+from smoothnet.dataset.h36m_hourglass import (
     HOURGLASS16_FROM_32,
     HOURGLASS16_FROM_SH,
     Camera,
@@ -15,7 +16,6 @@ from lib.dataset.h36m_hourglass import (
     read_cameras,
     world_to_camera,
 )
-from scripts import prepare_h36m
 
 NAMES = ("54138969", "55011271")
 

@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from lib.dataset.mocap import (
+from scripts.compare_rotations import add_noise, scores, to_matrix, to_space
+from smoothnet.dataset.mocap import (
     CMU_OFFSETS,
     CMU_PARENTS,
     forward_kinematics,
     moving_joints,
     read_expmap_txt,
 )
-from scripts.compare_rotations import add_noise, scores, to_matrix, to_space
 
 
 def test_read_expmap_drops_the_root_position(tmp_path):
@@ -65,7 +65,7 @@ def test_forward_kinematics_rejects_a_wrong_joint_count():
 
 
 def test_the_leading_calibration_pose_is_dropped_and_nothing_else():
-    from lib.dataset.mocap import drop_calibration_frames
+    from smoothnet.dataset.mocap import drop_calibration_frames
 
     rng = np.random.default_rng(0)
     motion = rng.normal(size=(5, 38, 3))

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from lib.dataset.base import PoseSequence
-from lib.dataset.training import TrainingWindows, epoch_indices
+from smoothnet.dataset.base import PoseSequence
+from smoothnet.dataset.training import TrainingWindows, epoch_indices
 
 
 def sequences(*lengths: int) -> list[PoseSequence]:

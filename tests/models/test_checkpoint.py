@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.models.checkpoint import (
+from smoothnet.models.checkpoint import (
     CheckpointError,
     ModelSpec,
     UsageInfo,
@@ -11,8 +11,8 @@ from lib.models.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from lib.models.motion_aware import MotionAwareSmoothNet
-from lib.models.smoothnet import SmoothNet
+from smoothnet.models.motion_aware import MotionAwareSmoothNet
+from smoothnet.models.smoothnet import SmoothNet
 
 
 def random_state_dict(w: int, h: int, r: int, b: int) -> dict[str, torch.Tensor]:

@@ -3,7 +3,7 @@ import pytest
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from lib.models.filters import FILTERS, apply_filter
+from smoothnet.models.filters import FILTERS, apply_filter
 
 
 def test_oneeuro_hand_computed_values():
@@ -73,3 +73,30 @@ def test_fixed_sigma_gaussians_match_the_parameterised_one(rng):
     x = rng.normal(size=(60, 3, 2))
     for name, sigma in (("gaussian_s2", 2.0), ("gaussian_s4", 4.0)):
         np.testing.assert_allclose(apply_filter(name, x), apply_filter("gaussian", x, sigma=sigma))
+
+
+def test_one_registry_entry_is_all_a_new_filter_needs(monkeypatch):
+    """Declared once in FILTER_SPECS, a filter gets its config keys, its evaluation
+    parameters, a place in --tradition all and in the Smoother."""
+    from smoothnet.core.config import get_cfg_defaults
+    from smoothnet.core.evaluate import filter_kwargs, resolve_filters
+    from smoothnet.core.smoother import Smoother
+    from smoothnet.models.filters import FILTER_SPECS, FilterSpec
+
+    def moving_average(x, width: int = 3):
+        kernel = np.ones(width) / width
+        return np.apply_along_axis(lambda c: np.convolve(c, kernel, mode="same"), 0, x)
+
+    monkeypatch.setitem(
+        FILTER_SPECS, "boxcar", FilterSpec("boxcar", moving_average, ("width",), "TRADITION_BOXCAR")
+    )
+    cfg = get_cfg_defaults()
+    assert cfg.EVALUATE.TRADITION_BOXCAR.WIDTH == 3
+    cfg.EVALUATE.TRADITION_BOXCAR.WIDTH = 5
+    assert filter_kwargs("boxcar", cfg) == {"width": 5}
+    assert "boxcar" in resolve_filters("all")
+    x = np.zeros((9, 2, 3))
+    x[4, 0] = 5.0  # one joint jumps in one frame: 3D input is smoothed root-relative,
+    x[4, 1] = 5.0  # so both joints jump together (a pure root move) and stay rigid
+    out = Smoother("boxcar", width=5).smooth(x)
+    np.testing.assert_allclose(out[2:7, :, :], 1.0, atol=1e-12)

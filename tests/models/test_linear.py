@@ -4,14 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from lib.core.inference import smooth_sequence
-from lib.models.checkpoint import ModelSpec, load_checkpoint, save_checkpoint
-from lib.models.linear import (
+from smoothnet.core.inference import smooth_sequence
+from smoothnet.models.checkpoint import load_checkpoint, save_checkpoint
+from smoothnet.models.linear import (
     LeastSquaresAccumulator,
     LinearWindowModel,
     fit_linear_window_model,
     sequence_windows,
 )
+from smoothnet.models.registry import ModelSpec
 
 
 def reference_fit(pairs, window):
@@ -78,7 +79,7 @@ def test_no_window_is_a_clear_error():
 
 def test_identity_model_smooths_to_the_input(rng):
     x = torch.from_numpy(rng.normal(size=(50, 4))).float()
-    out = smooth_sequence(LinearWindowModel(8).eval(), x, 8)
+    out = smooth_sequence(LinearWindowModel(8).eval(), x)
     torch.testing.assert_close(out, x)
 
 

@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from lib.core.smoother import SHIPPED_CHECKPOINTS, Smoother, default_method
-from lib.models.checkpoint import load_checkpoint
-from lib.utils.metrics import accel_error, mpjpe
-from scripts.prepare_h36m_fcn import DEFAULT_CHECKPOINT, load_lifter
+from smoothnet.core.smoother import Smoother
+from smoothnet.models.checkpoint import load_checkpoint
+from smoothnet.models.lifting import load_lifter
+from smoothnet.models.shipped import LIFTER_CHECKPOINT as DEFAULT_CHECKPOINT
+from smoothnet.models.shipped import SHIPPED_CHECKPOINTS, default_method
+from smoothnet.utils.metrics import accel_error, mpjpe
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED_CHECKPOINTS))

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from lib.models.motion_aware import MotionAwareSmoothNet
-from lib.models.smoothnet import SmoothNet
+from smoothnet.models.motion_aware import MotionAwareSmoothNet
+from smoothnet.models.smoothnet import SmoothNet
 
 
 def param_count(model: torch.nn.Module) -> int:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from lib.models.smpl import (
+from smoothnet.models.smpl import (
     SMPLEvaluator,
     SMPLModelError,
     convert_smpl_pickle,

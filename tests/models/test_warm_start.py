@@ -3,9 +3,10 @@
 import pytest
 import torch
 
-from lib.models.checkpoint import ModelSpec, infer_model_spec
-from lib.models.linear import LinearWindowModel
-from lib.models.warm_start import warm_start_from_linear
+from smoothnet.models.checkpoint import infer_model_spec
+from smoothnet.models.linear import LinearWindowModel
+from smoothnet.models.registry import ModelSpec
+from smoothnet.models.warm_start import warm_start_from_linear
 
 
 @pytest.mark.parametrize("model_type", ["smoothnet", "motion_aware"])

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from lib.dataset.base import SequenceSet
-from lib.dataset.mocap import CMU_OFFSETS, CMU_UNIT_M
 from scripts import make_cmu_demo
+from smoothnet.dataset.base import SequenceSet
+from smoothnet.dataset.mocap import CMU_OFFSETS, CMU_UNIT_M
 
 
 def write_cmu(root, rng):

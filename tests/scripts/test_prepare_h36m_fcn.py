@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from lib.dataset.base import SequenceSet
-from lib.models.lifting import LiftingNetwork
-from lib.utils.metrics import mpjpe
 from scripts import prepare_h36m, prepare_h36m_fcn
+from smoothnet.dataset.base import SequenceSet
+from smoothnet.models.lifting import LiftingNetwork
+from smoothnet.utils.metrics import mpjpe
 from tests.dataset.test_h36m_hourglass import write_source
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from lib.utils.body_scale import person_radius
+from smoothnet.utils.body_scale import person_radius
 
 
 def test_two_joints_two_apart_have_radius_one():

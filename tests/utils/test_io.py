@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from lib.utils.io import atomic_path, write_json_atomic
+from smoothnet.utils.io import atomic_path, write_json_atomic
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):

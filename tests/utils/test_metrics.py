@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from lib.utils.metrics import (
+from smoothnet.utils.metrics import (
     accel_error,
     bbox_body_size,
     mpjpe,

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from lib.dataset.base import DataError, SequenceSet, npz_paths, object_array, save_npz
-from lib.utils.formats import FormatError, guess_format, read_keypoints
-from lib.utils.npz import UnsafeDataError, load_npz, npz_keys
+from smoothnet.dataset.base import DataError, SequenceSet, npz_paths, object_array, save_npz
+from smoothnet.utils.formats import FormatError, guess_format, read_keypoints
+from smoothnet.utils.npz import UnsafeDataError, load_npz, npz_keys
 from tests.conftest import ROOT
 
 

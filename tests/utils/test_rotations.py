@@ -3,7 +3,7 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from lib.utils.rotations import (
+from smoothnet.utils.rotations import (
     axis_angle_to_matrix,
     axis_angle_to_quaternion,
     axis_angle_to_rot6d,

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from lib.visualize.curves import plot_learning_curve, read_curve
+from smoothnet.visualize.curves import plot_learning_curve, read_curve
 
 
 def test_curve_from_metrics_jsonl(tmp_path):

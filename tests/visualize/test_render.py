@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from lib.dataset.specs import LAYOUTS
-from lib.dataset.synthetic import noisy_detection, smooth_motion
-from lib.models.filters import apply_filter
-from lib.visualize.render import CENTRE, LEFT, RIGHT, PoseClip, bone_colours, render_video
-from lib.visualize.summary import per_joint, write_summary
-from lib.visualize.video import read_video_info
+from smoothnet.dataset.specs import LAYOUTS
+from smoothnet.dataset.synthetic import noisy_detection, smooth_motion
+from smoothnet.models.filters import apply_filter
+from smoothnet.visualize.render import CENTRE, LEFT, RIGHT, PoseClip, bone_colours, render_video
+from smoothnet.visualize.summary import per_joint, write_summary
+from smoothnet.visualize.video import read_video_info
 
 
 def clip(dims: int, with_gt: bool, frames: int = 40, fps: float = 25.0) -> PoseClip:

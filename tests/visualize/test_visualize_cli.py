@@ -3,11 +3,11 @@
 import pytest
 
 import visualize_smoothnet
-from lib.core.config import get_cfg_defaults
-from lib.core.run import model_spec
-from lib.dataset.synthetic import write_synthetic_dataset
-from lib.models.checkpoint import save_checkpoint
-from lib.visualize.video import read_video_info
+from smoothnet.core.config import get_cfg_defaults
+from smoothnet.core.run import model_spec
+from smoothnet.dataset.synthetic import write_synthetic_dataset
+from smoothnet.models.checkpoint import save_checkpoint
+from smoothnet.visualize.video import read_video_info
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
-"""scripts/smooth_poses.py: every format round-trips, bad input gets one line."""
+"""smoothnet-smooth (scripts/smooth_poses.py): every format round-trips, bad input gets one line."""
 
 import json
 
 import numpy as np
 import pytest
 
-from lib.dataset.base import object_array
-from lib.dataset.synthetic import noisy_detection, smooth_motion
-from lib.utils.formats import read_keypoints
-from scripts import smooth_poses
+from smoothnet.commands import smooth as smooth_poses
+from smoothnet.dataset.base import object_array
+from smoothnet.dataset.synthetic import noisy_detection, smooth_motion
+from smoothnet.utils.formats import read_keypoints
 from tests.core.test_smoother import identity_checkpoint
 
 T, K = 40, 17
@@ -143,7 +143,7 @@ def test_no_shipped_checkpoint_for_rotations(tmp_path):
 
 
 def test_formats_table_matches_the_library():
-    from lib.utils import formats
+    from smoothnet.utils import formats
 
     assert smooth_poses.FORMATS == formats.FORMATS
 

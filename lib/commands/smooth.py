@@ -1,0 +1,173 @@
+"""Smooth the keypoints of any estimator, written back in the format they came in.
+
+Examples::
+
+    python scripts/smooth_poses.py poses.npy smoothed.npy --method CHECKPOINT
+    python scripts/smooth_poses.py results.json smoothed.json --method CHECKPOINT \\
+        --image_size 1920 1080 --fps 30 --plot jitter.png
+    python scripts/smooth_poses.py poses.npz out.npz --method savgol --key keypoints
+
+Formats: ``.npy`` / ``.npz`` arrays ``(T, K, C)`` or ``(T, P, K, C)``, the
+original SmoothNet npz layout, COCO-style results and MMPose-style
+predictions with track ids (see ``lib/utils/formats.py``). ``--method`` is a
+SmoothNet checkpoint (ours or the original's) or a filter name. Prints the
+jitter (mean acceleration magnitude, units per frame²) before and after and
+the mean displacement; ``--plot`` draws the jitter per frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+# Only the standard library before the arguments are parsed: --help answers at once,
+# torch and scipy load after.
+from ..utils.cli import OneLineArgumentParser
+from ..utils.io import file_problem
+
+#: Input formats, as in lib/utils/formats.py (checked equal in the tests).
+FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
+#: Output extension each format is written with.
+EXTENSIONS = {"npy": ".npy", "npz": ".npz", "smoothnet": ".npz", "coco": ".json", "mmpose": ".json"}
+#: Frame rates accepted by --fps, as smoothnet.core.smoother.FPS_RANGE (checked equal in the tests).
+FPS_RANGE = (1.0, 1000.0)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = OneLineArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("input", help="keypoint file to smooth")
+    parser.add_argument("output", nargs="?", help="where to write the smoothed file (same format)")
+    parser.add_argument(
+        "-o", "--output", dest="output_flag", metavar="OUTPUT", help="the same as OUTPUT"
+    )
+    parser.add_argument(
+        "--method",
+        default="auto",
+        help="SmoothNet checkpoint path, shipped checkpoint name, filter name, or auto "
+        "(default: the shipped Human3.6M checkpoint for 2D or 3D keypoints)",
+    )
+    parser.add_argument("--format", choices=FORMATS, help="input format (default: guessed)")
+    parser.add_argument("--key", default="keypoints", help="array key of an .npz file")
+    parser.add_argument(
+        "--image_size", type=float, nargs=2, metavar=("W", "H"), help="2D image size"
+    )
+    parser.add_argument("--fps", type=float, help="frame rate of the input")
+    parser.add_argument(
+        "--min_confidence", type=float, default=0.0, help="lower scores are missing"
+    )
+    parser.add_argument("--device", help="cpu or cuda (default: cuda if available)")
+    parser.add_argument("--plot", help="PNG of the jitter before and after")
+    args = parser.parse_args(argv)
+    if args.output and args.output_flag and args.output != args.output_flag:
+        parser.error("give the output once: as OUTPUT or as -o/--output")
+    args.output = args.output or args.output_flag
+    if not args.output:
+        parser.error("the output path is required (OUTPUT or -o/--output)")
+    if args.fps is not None and not FPS_RANGE[0] <= args.fps <= FPS_RANGE[1]:
+        parser.error(
+            f"--fps must be between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g}, got {args.fps:g}"
+        )
+    if args.image_size is not None and not all(v > 0 and v < float("inf") for v in args.image_size):
+        parser.error(f"--image_size must be two positive numbers, got {args.image_size}")
+    for flag, path in (("output", args.output), ("--plot", args.plot)):
+        problem = file_problem(path) if path else None
+        if problem:
+            parser.error(f"{flag} {path}: {problem}")
+    if args.plot and Path(args.plot).resolve() == Path(args.output).resolve():
+        parser.error("--plot and the output are the same file")
+    return args
+
+
+def plot_jitter(path: str, before: list, after: list, units: str, pooled_mean) -> None:
+    import matplotlib
+    import numpy as np
+
+    from ..utils.io import atomic_path
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def mean_curve(curves: list) -> np.ndarray:
+        """Per-frame mean over tracks of different lengths (NaN where none has a value)."""
+        table = np.full((len(curves), max(map(len, curves))), np.nan)
+        for i, curve in enumerate(curves):
+            table[i, : len(curve)] = curve
+        counts = np.isfinite(table).sum(axis=0)
+        sums = np.nansum(table, axis=0)
+        return np.divide(sums, counts, out=np.full(sums.shape, np.nan), where=counts > 0)
+
+    fig, ax = plt.subplots(figsize=(10, 3.5))
+    b, a = mean_curve(before), mean_curve(after)
+    ax.plot(b, color="#8c8c8c", lw=1, label=f"input (mean {pooled_mean(before):.3g})")
+    ax.plot(a, color="#d62728", lw=1.3, label=f"smoothed (mean {pooled_mean(after):.3g})")
+    ax.set_xlabel("frame")
+    ax.set_ylabel(f"jitter ({units}/frame²)")
+    ax.set_title("mean joint acceleration magnitude, averaged over tracks")
+    ax.legend()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    import numpy as np
+
+    from ..core.smoother import Smoother, method_error
+    from ..models.checkpoint import CheckpointError
+    from ..models.shipped import default_method
+    from ..utils.formats import FormatError, read_keypoints, write_keypoints
+    from ..utils.metrics import pooled_mean
+    from ..visualize.render import jitter
+
+    try:
+        data = read_keypoints(args.input, args.format, args.key)
+        wanted = EXTENSIONS[data.format]
+        if Path(args.output).suffix.lower() != wanted:
+            raise FormatError(
+                f"output {args.output}: a {data.format} file is written as {wanted}; "
+                f"name the output *{wanted}"
+            )
+        method = args.method
+        if method == "auto":
+            method = default_method(next(iter(data.tracks.values())).shape[-1])
+        problem = method_error(method)
+        if problem:
+            raise ValueError(f"--method {problem}")
+        smoother = Smoother(
+            method, device=args.device, min_confidence=args.min_confidence, fps=args.fps
+        )
+    except (FormatError, CheckpointError, ValueError) as err:
+        raise SystemExit(f"error: {err}") from None
+    size = tuple(args.image_size) if args.image_size else None
+    smoothed, before, after, moved = {}, [], [], []
+    for track_id, track in data.tracks.items():
+        try:
+            out = smoother.smooth(track, confidence=data.confidence.get(track_id), image_size=size)
+        except ValueError as err:
+            raise SystemExit(f"error: {args.input}: track {track_id}: {err}") from None
+        smoothed[track_id] = out
+        before.append(jitter(track))
+        after.append(jitter(out))
+        moved.append(np.linalg.norm(out - track, axis=-1).ravel())
+    try:
+        write_keypoints(args.output, data, smoothed)
+    except OSError as err:
+        raise SystemExit(f"error: cannot write {args.output}: {err.strerror or err}") from None
+    units = "px" if next(iter(data.tracks.values())).shape[-1] == 2 else "units"
+    print(
+        f"{args.input} ({data.format}): {len(data.tracks)} track(s), "
+        f"{len(next(iter(data.tracks.values())))} frames, smoothed with {smoother.name}\n"
+        f"jitter {pooled_mean(before):.4g} -> {pooled_mean(after):.4g} {units}/frame²; "
+        f"mean displacement {pooled_mean(moved):.4g} {units}; wrote {args.output}"
+    )
+    if args.plot:
+        plot_jitter(args.plot, before, after, units, pooled_mean)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The model types and the architecture record that rebuilds any of them.
+
+:class:`ModelSpec` is what a checkpoint stores about its model
+(:mod:`smoothnet.models.checkpoint` saves and loads it); ``MODEL.TYPE``
+chooses among :data:`SMOOTHNET_TYPES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from torch import nn
+
+from .linear import LinearWindowModel
+from .motion_aware import MotionAwareSmoothNet
+from .smoothnet import SmoothNet
+
+ModelType = Literal["smoothnet", "motion_aware", "linear"]
+MODEL_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware", "linear")
+#: The trainable SmoothNet variants (``MODEL.TYPE``).
+SMOOTHNET_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything needed to rebuild a SmoothNet model.
+
+    Attributes:
+        window_size: window length W.
+        model_type: ``"smoothnet"`` (basic), ``"motion_aware"`` or ``"linear"``
+            (the least-squares baseline, :mod:`smoothnet.models.linear`; only
+            ``window_size`` matters for it).
+        hidden_size: encoder width H.
+        res_hidden_size: residual bottleneck width R.
+        num_blocks: residual blocks B.
+        dropout: dropout probability (only matters in training).
+    """
+
+    window_size: int
+    model_type: ModelType = "smoothnet"
+    hidden_size: int = 512
+    res_hidden_size: int = 256
+    num_blocks: int = 3
+    dropout: float = 0.5
+
+    def build(self) -> nn.Module:
+        """A freshly initialised model of this architecture."""
+        if self.model_type == "linear":
+            return LinearWindowModel(self.window_size)
+        kwargs = dict(
+            hidden_size=self.hidden_size,
+            res_hidden_size=self.res_hidden_size,
+            num_blocks=self.num_blocks,
+            dropout=self.dropout,
+        )
+        if self.model_type == "smoothnet":
+            return SmoothNet(self.window_size, **kwargs)
+        if self.model_type == "motion_aware":
+            return MotionAwareSmoothNet(self.window_size, **kwargs)
+        raise ValueError(
+            f"unknown model type {self.model_type!r}; expected one of {', '.join(MODEL_TYPES)}"
+        )

@@ -1,0 +1,52 @@
+"""The checkpoints shipped with the project, found in a checkout or an installed package.
+
+In the repository they are ``data/checkpoints/<name>/``; installed, the same
+files are the package data ``smoothnet/checkpoints/<name>/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _shipped_dir() -> Path:
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "checkpoints"
+    return installed if installed.is_dir() else package.parent / "data" / "checkpoints"
+
+
+#: Folder of the shipped checkpoints.
+SHIPPED_DIR = _shipped_dir()
+#: The Human3.6M 2D-to-3D lifter of scripts/prepare_h36m_fcn.py.
+LIFTER_CHECKPOINT = SHIPPED_DIR / "h36m_lifter.pth"
+_SHIPPED_MODELS = (
+    "h36m_fcn_3D_w32",
+    "h36m_fcn_3D_w32_motion_aware",
+    "h36m_hourglass_2D_w32",
+    "h36m_hourglass_2D_w32_motion_aware",
+)
+# Checkpoints trained on Human3.6M and shipped in data/checkpoints/, by name; each
+# basic one has a "<name>_linear" twin, the least-squares linear window model it
+# was started from (the "linear" baseline).
+SHIPPED_CHECKPOINTS: dict[str, Path] = {
+    name: SHIPPED_DIR / name / "checkpoint.pth.tar" for name in _SHIPPED_MODELS
+} | {
+    f"{name}_linear": SHIPPED_DIR / name / "linear.pth.tar"
+    for name in _SHIPPED_MODELS
+    if not name.endswith("motion_aware")
+}
+# What ``method="auto"`` picks, by values per joint.
+DEFAULT_CHECKPOINTS: dict[int, str] = {2: "h36m_hourglass_2D_w32", 3: "h36m_fcn_3D_w32"}
+
+
+def default_method(coords: int) -> str:
+    """The shipped checkpoint for keypoints with ``coords`` values per joint (2 or 3).
+
+    Raises:
+        ValueError: for other widths (6D rotations need a checkpoint trained on them).
+    """
+    if coords not in DEFAULT_CHECKPOINTS:
+        raise ValueError(
+            f"no shipped checkpoint for {coords} values per joint; pass a checkpoint path"
+        )
+    return DEFAULT_CHECKPOINTS[coords]
