@@ -15,6 +15,11 @@ Sections (all on CPU with torch's default thread count unless ``--device``):
   panels and two curves, 1280 x 720) to MP4 with every available core.
 - ``online``: frames/s of ``OnlineSmoother.update`` on one CPU thread for 1
   and 10 people, 17 joints x 3, W = 32 (512/256/3), causal.
+- ``loaded``: offline smoothing on a quiet CPU and beside one busy process per
+  core (as beside a running pose estimator): frames/s of the chunked path
+  (4,096 and 65,536 rows, torch's threads and one thread) and of a one-batch
+  reference (every window through the model at once), and their ratios, in
+  one run (``--sections loaded --lengths 5000,20000``).
 - ``training``: training throughput (windows/s, forward + backward + Adam
   step) with the H36M-FCN architecture (H/R/B = 512/128/5), W = 32, 17
   joints x 3, before (``nn.Dropout``, batch 1,024) and after
@@ -37,6 +42,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -376,12 +382,84 @@ def online_section(frames: int = 300) -> dict[str, object]:
     return {"threads": 1, "rows": rows}
 
 
+LOAD_CODE = "import numpy as np\na = np.random.rand(400, 400)\nwhile True:\n    a @ a\n"
+
+
+@torch.no_grad()
+def one_batch(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The original's path: every window at once through the model, then averaged."""
+    window = model.window_size
+    windows = x.transpose(0, 1).unfold(1, window, 1)  # (C, N, W)
+    out = model(windows)
+    total = x.new_zeros(x.shape[1], len(x))
+    count = x.new_zeros(len(x))
+    for k in range(window):  # W vectorised additions
+        total[:, k : k + out.shape[1]] += out[:, :, k]
+        count[k : k + out.shape[1]] += 1
+    return (total / count).transpose(0, 1)
+
+
+def _smooth_with(model: torch.nn.Module, x: torch.Tensor, chunk_rows: int) -> torch.Tensor:
+    """The chunked path with ``chunk_rows`` rows per model call, or (0) the one-batch one."""
+    if chunk_rows == 0:
+        return one_batch(model, x)
+    return smooth_sequence(model, x, chunk_rows=chunk_rows, weighting="uniform")
+
+
+def loaded_section(lengths: list[int], checkpoint: str | None) -> dict[str, object]:
+    """Offline smoothing with and without a busy CPU (one busy process per core, as a
+    pose estimator running beside it): frames/s of the chunked path at 4,096 and 65,536
+    rows and of the one-batch reference, with torch's threads and with one thread."""
+    model, _, source = build_model(checkpoint)
+    threads = torch.get_num_threads()
+    rows = []
+    for loaded in (False, True):
+        load = []
+        if loaded:
+            env = {**os.environ, "OMP_NUM_THREADS": "1"}
+            cores = len(os.sched_getaffinity(0))
+            load = [subprocess.Popen([sys.executable, "-c", LOAD_CODE], env=env)
+                    for _ in range(cores)]  # fmt: skip
+            time.sleep(1.0)
+        try:
+            for num_frames in lengths:
+                x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1))
+                x = x.float()
+                rates = {}
+                for label, chunk, n in (
+                    ("one_batch", 0, threads),
+                    ("chunks_4096", 4096, threads),
+                    ("chunks_65536", 65536, threads),
+                    ("chunks_4096_1_thread", 4096, 1),
+                    ("chunks_65536_1_thread", 65536, 1),
+                ):
+                    torch.set_num_threads(n)
+                    rates[label] = num_frames / best_time(
+                        partial(_smooth_with, model, x, chunk), repeats=3, min_total=0
+                    )
+                torch.set_num_threads(threads)
+                row = {
+                    "loaded": loaded,
+                    "frames": num_frames,
+                    "frames_per_s": rates,
+                    "ratio_to_one_batch": {k: v / rates["one_batch"] for k, v in rates.items()},
+                }
+                rows.append(row)  # fmt: skip
+                print(f"{'loaded' if loaded else 'quiet '} T={num_frames}: " + ", ".join(
+                    f"{k} {v:.0f}" for k, v in rates.items()) + " frames/s")  # fmt: skip
+        finally:
+            for process in load:
+                process.kill()
+                process.wait()
+    return {"model": source, "threads": threads, "rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sections",
         default="smoothing,stride,online,render,training",
-        help="comma list of: smoothing, stride, online, render, training",
+        help="comma list of: smoothing, stride, online, render, training, loaded",
     )
     parser.add_argument("--lengths", default="1000,20000", help="sequence lengths T to time")
     parser.add_argument("--checkpoint", default=None, help="model for the stride section")
@@ -389,7 +467,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="device of the smoothing section")
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    known = {"smoothing", "stride", "online", "render", "training"}
+    known = {"smoothing", "stride", "online", "render", "training", "loaded"}
     unknown = sorted(set(sections) - known)
     if unknown:
         parser.error(f"--sections: unknown {unknown}; choose from {sorted(known)}")
@@ -408,6 +486,9 @@ def main() -> None:
         result["render"] = render_section()
     if "training" in sections:
         result["training"] = training_section()
+    if "loaded" in sections:
+        lengths = [int(v) for v in args.lengths.split(",")]
+        result["loaded"] = loaded_section(lengths, args.checkpoint)
     write_json_atomic(args.output, result)
     print(f"wrote {args.output}")
 

@@ -24,7 +24,8 @@ against the ground truth: MPJPE (px or mm) and Accel (px or mm per frame²).
 
 Usage::
 
-    python scripts/benchmark_transfer.py [--output results/benchmarks/transfer]
+    python scripts/benchmark_transfer.py [--methods default,specialist,linear,savgol,gaussian] \
+        [--output results/benchmarks/transfer]
 
 Writes ``transfer.json`` (every cell), ``transfer.csv`` and
 ``transfer.md`` (the tables and the verdict) under ``--output``.
@@ -45,6 +46,12 @@ HEIGHTS_PX = (100.0, 200.0, 400.0, 800.0)
 FRAME = (1920.0, 1080.0)
 WHITE_SHARE = 0.01  # white-noise std as a share of the person's height
 FILTERS = ("savgol", "gaussian")
+#: Method names that stand for one checkpoint per dimension: the shipped default, the
+#: Human3.6M specialist (trained without augmentation) and its least-squares twin.
+PER_DIMENSION = {
+    "specialist": {2: "h36m_hourglass_2D_w32", 3: "h36m_fcn_3D_w32"},
+    "linear": {2: "h36m_hourglass_2D_w32_linear", 3: "h36m_fcn_3D_w32_linear"},
+}
 
 
 @dataclass
@@ -141,7 +148,10 @@ def run(methods: list[str], seed: int) -> list[Cell]:
             if method == "input":
                 outs = dets
             else:
-                name = default_method(dims) if method == "default" else method
+                if method == "default":
+                    name = default_method(dims)
+                else:
+                    name = PER_DIMENSION.get(method, {}).get(dims, method)
                 key = (name, dims)
                 if key not in smoothers:
                     smoothers[key] = Smoother(name, device="cpu")
@@ -227,8 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--methods",
-        default="default,savgol,gaussian",
-        help="comma list: 'default' (the shipped default for 2D/3D), filters, shipped "
+        default="default,specialist,linear,savgol,gaussian",
+        help="comma list: 'default' (the shipped default for 2D/3D), 'specialist' (the "
+        "Human3.6M checkpoints without augmentation), 'linear' (their least-squares twins), "
+        "filters, shipped "
         "checkpoint names or checkpoint paths",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "results/benchmarks/transfer")
@@ -238,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     from smoothnet.core.smoother import method_error
 
     for m in methods:
-        problem = None if m == "default" else method_error(m)
+        problem = None if m == "default" or m in PER_DIMENSION else method_error(m)
         if problem:
             parser.error(f"--methods: {problem}")
     from smoothnet.utils.io import folder_problem, write_json_atomic, write_text_atomic

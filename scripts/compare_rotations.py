@@ -8,8 +8,9 @@ of ``--noise`` rad std per frame, plus bursts of 3-8 frames at 5x), then:
 
 - the classical filters run on the 6D values (first two matrix columns,
   re-orthonormalised by Gram-Schmidt) and on the axis-angle values;
-- SmoothNet is trained on the train split (noisy -> clean) in 6D and in
-  axis-angle, and smooths the test split.
+- SmoothNet is trained by the project's trainer on the train split (noisy ->
+  clean) in 6D and in axis-angle (run folders ``<output>/train_{6d,aa}``), and
+  smooths the test split.
 
 Scores on the test split, over the joints that move: mean geodesic angle
 error (degrees) and acceleration error of the rotation matrices
@@ -28,22 +29,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.spatial.transform import Rotation
 
+from smoothnet.core.config import get_cfg_defaults
 from smoothnet.core.inference import smooth_sequence
-from smoothnet.core.loss import SmoothNetLoss
-from smoothnet.core.trainer import train_step
+from smoothnet.core.run import model_spec, seed_everything
+from smoothnet.core.trainer import Trainer
 from smoothnet.dataset.base import PoseSequence
 from smoothnet.dataset.mocap import moving_joints, read_expmap_txt
-from smoothnet.dataset.training import TrainingWindows, epoch_indices
+from smoothnet.dataset.training import TrainingWindows
+from smoothnet.models.checkpoint import UsageInfo
 from smoothnet.models.filters import FILTERS, apply_filter
-from smoothnet.models.registry import ModelSpec
 from smoothnet.utils.io import write_csv_atomic, write_json_atomic
-from smoothnet.utils.rotations import (
-    axis_angle_to_matrix,
-    matrix_to_rot6d,
-    rot6d_to_matrix,
-)
+from smoothnet.utils.rotations import add_rotation_noise as add_noise
+from smoothnet.utils.rotations import rotation_errors as scores
+from smoothnet.utils.rotations import rotations_from_space as to_matrix
+from smoothnet.utils.rotations import rotations_to_space as to_space
 
 
 def load_split(cmu_dir: Path, split: str) -> list[np.ndarray]:
@@ -55,48 +55,20 @@ def load_split(cmu_dir: Path, split: str) -> list[np.ndarray]:
     return [read_expmap_txt(f) for f in files]
 
 
-def add_noise(rotations: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """``(T, J, 3)`` axis-angle -> the same rotations perturbed by exp(n), n ~ N(0, sigma)."""
-    noise = rng.normal(scale=sigma, size=rotations.shape)
-    num_frames, joints = rotations.shape[:2]
-    for _ in range(max(1, num_frames // 150)):
-        start, length = int(rng.integers(0, max(num_frames - 8, 1))), int(rng.integers(3, 9))
-        noise[start : start + length, int(rng.integers(0, joints))] += rng.normal(
-            scale=5 * sigma, size=3
-        )
-    noisy = Rotation.from_rotvec(noise.reshape(-1, 3)) * Rotation.from_rotvec(
-        rotations.reshape(-1, 3)
-    )
-    return noisy.as_rotvec().reshape(rotations.shape)
-
-
-def to_space(rotations: np.ndarray, space: str) -> np.ndarray:
-    """``(T, J, 3)`` axis-angle -> ``(T, J, 6)`` 6D or the axis-angle itself."""
-    if space == "aa":
-        return rotations
-    return matrix_to_rot6d(axis_angle_to_matrix(torch.from_numpy(rotations))).numpy()
-
-
-def to_matrix(values: np.ndarray, space: str) -> np.ndarray:
-    tensor = torch.from_numpy(np.ascontiguousarray(values, dtype=np.float64))
-    return (axis_angle_to_matrix(tensor) if space == "aa" else rot6d_to_matrix(tensor)).numpy()
-
-
-def scores(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per (frame, joint): geodesic angle (deg) and matrix acceleration error (x1000)."""
-    relative = np.einsum("tjab,tjcb->tjac", pred, gt)
-    cos = np.clip((np.trace(relative, axis1=-2, axis2=-1) - 1) / 2, -1, 1)
-    angle = np.degrees(np.arccos(cos))
-    accel = lambda m: m[:-2] - 2 * m[1:-1] + m[2:]  # noqa: E731
-    accel_error = 1000 * np.linalg.norm(accel(pred) - accel(gt), axis=(-2, -1))
-    return angle, accel_error
-
-
 def train_smoothnet(
-    train_in: list[np.ndarray], train_gt: list[np.ndarray], args: argparse.Namespace
+    train_in: list[np.ndarray], train_gt: list[np.ndarray], args: argparse.Namespace, run_dir: Path
 ) -> torch.nn.Module:
-    spec = ModelSpec(args.window, "smoothnet", args.hidden, args.res_hidden, args.blocks, 0.1)
-    torch.manual_seed(0)
+    """SmoothNet trained by the project's trainer on noisy -> clean rotation windows."""
+    cfg = get_cfg_defaults()
+    cfg.merge_from_list(["MODEL.SLIDE_WINDOW_SIZE", args.window, "MODEL.HIDDEN_SIZE", args.hidden,
+                         "MODEL.RES_HIDDEN_SIZE", args.res_hidden, "MODEL.NUM_BLOCK", args.blocks,
+                         "MODEL.DROPOUT", 0.1, "TRAIN.EPOCH", args.epochs, "TRAIN.LR", args.lr,
+                         "TRAIN.BATCH_SIZE", args.batch,
+                         "TRAIN.WINDOWS_PER_EPOCH", args.windows_per_epoch,
+                         "TRAIN.VALIDATE", False, "LOSS.W_ACCEL", 0.1, "SEED_VALUE", 0,
+                         "DEVICE", "cpu"])  # fmt: skip
+    spec = model_spec(cfg)
+    seed_everything(0)
     model = spec.build()
     sequences = [
         PoseSequence(
@@ -109,16 +81,9 @@ def train_smoothnet(
         for i, (x, y) in enumerate(zip(train_in, train_gt))
     ]
     windows = TrainingWindows(sequences, args.window)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, amsgrad=True)
-    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.95)
-    loss_fn = SmoothNetLoss(0.1, 1.0)
-    for epoch in range(args.epochs):
-        order = epoch_indices(len(windows), epoch, 0, args.windows_per_epoch)
-        losses = []
-        for batch in np.array_split(order, max(1, len(order) // args.batch)):
-            losses.append(train_step(model, optimizer, loss_fn, *windows.batch(batch)).item())
-        scheduler.step()
-        print(f"  epoch {epoch + 1}/{args.epochs}: loss {np.mean(losses):.5f}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(cfg, spec, UsageInfo(), model, [windows], [], run_dir, torch.device("cpu"))
+    trainer.fit()
     return model.eval()
 
 
@@ -164,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             f"({args.hidden}/{args.res_hidden}/{args.blocks}, W={args.window})"
         )
         model = train_smoothnet(
-            [to_space(s, space) for s in train_noisy], [to_space(s, space) for s in train], args
+            [to_space(s, space) for s in train_noisy],
+            [to_space(s, space) for s in train],
+            args,
+            Path(args.output) / f"train_{space}",
         )
         start = time.perf_counter()
         smoothed = []

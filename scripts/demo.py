@@ -11,9 +11,11 @@ Steps (each through the same entry points a user calls):
 1. the data: ``data/demo/cmu_fcnnoise_3D`` (shipped; CMU motion capture with
    errors modelled on the Human3.6M FCN detections, see ``data/README.md``),
    or with ``--synthetic N`` a generated Human3.6M-FCN-style dataset;
-2. ``train_smoothnet.py`` with ``configs/h36m_fcn_3D.yaml``'s model, W = 32;
-3. ``eval_smoothnet.py --tradition all`` on the test split, writing
-   ``metrics.json`` and ``metrics.csv``;
+2. training (:func:`smoothnet.commands.train.train`, what ``train_smoothnet.py``
+   runs) with ``configs/h36m_fcn_3D.yaml``'s model, W = 32;
+3. evaluation with ``--tradition all`` on the test split
+   (:func:`smoothnet.commands.evaluate.evaluate`), writing ``metrics.json``
+   and ``metrics.csv``;
 4. ``demo_summary.png``: error bars per method and the trajectory of the
    noisiest joint, input vs SmoothNet vs ground truth.
 """
@@ -21,30 +23,26 @@ Steps (each through the same entry points a user calls):
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from smoothnet.commands.evaluate import evaluate
+from smoothnet.commands.train import train
+from smoothnet.core.config import get_cfg_defaults
+from smoothnet.core.evaluate import report_units
+from smoothnet.core.inference import smooth_sequence
+from smoothnet.dataset.base import SequenceSet
+from smoothnet.dataset.synthetic import write_synthetic_dataset
+from smoothnet.models.checkpoint import load_checkpoint
+from smoothnet.utils.io import atomic_path, write_json_atomic
+
 ROOT = Path(__file__).resolve().parents[1]
-
-import eval_smoothnet  # noqa: E402
-import train_smoothnet  # noqa: E402
-from smoothnet.core.inference import smooth_sequence  # noqa: E402
-from smoothnet.dataset.base import SequenceSet  # noqa: E402
-from smoothnet.dataset.synthetic import write_synthetic_dataset  # noqa: E402
-from smoothnet.models.checkpoint import load_checkpoint  # noqa: E402
-from smoothnet.utils.io import atomic_path, write_json_atomic  # noqa: E402
-
 DEMO_DATA = ROOT / "data/demo"
 DEMO_DATASET = ("cmu", "fcnnoise", "3D")
 SYNTHETIC_DATASET = ("h36m", "fcn", "3D")
-
-
-def newest_run(folder: Path) -> Path:
-    return max((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
 
 
 def plot_summary(
@@ -64,7 +62,10 @@ def plot_summary(
     loaded = load_checkpoint(checkpoint)
     seq = max(test.sequences, key=lambda q: q.num_frames)
     smoothed = smooth_sequence(loaded.model, torch.from_numpy(seq.detected)).numpy()
-    gt, det, out_seq = (seq.to_metric(a) * 1000 for a in (seq.groundtruth, seq.detected, smoothed))
+    cfg = get_cfg_defaults()
+    gt, det, out_seq = (
+        report_units(seq, a, test, cfg) for a in (seq.groundtruth, seq.detected, smoothed)
+    )
     accel = np.abs(det[:-2] - 2 * det[1:-1] + det[2:] - (gt[:-2] - 2 * gt[1:-1] + gt[2:]))
     joint = int(accel.sum(axis=(0, 2)).argmax())
     frames = np.arange(min(len(gt), 300))
@@ -132,17 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     train_args = ["--cfg", config, *flags, "--slide_window_size", "32", *common,
                   "OUTPUT_DIR", str(out / "train"), "EXP_NAME", "demo",
                   "TRAIN.EPOCH", str(args.epochs), "TRAIN.BATCH_SIZE", "256"]  # fmt: skip
-    if train_smoothnet.main(train_args) != 0:
-        return 1
-    run = newest_run(out / "train")
-    checkpoint = run / "checkpoint_last.pth.tar"
+    training = train(train_args)
+    if training.status != 0:
+        return training.status
+    run, checkpoint = training.run_dir, training.checkpoint
     eval_args = ["--cfg", str(run / "config.yaml"), "--checkpoint", str(checkpoint),
                  "--tradition", "all", *common, "OUTPUT_DIR", str(out / "eval")]  # fmt: skip
-    if eval_smoothnet.main(eval_args) != 0:
-        return 1
-    eval_run = newest_run(out / "eval")
-    label = "_".join(dataset)
-    metrics = json.loads((eval_run / "metrics.json").read_text())["results"][label]
+    evaluation = evaluate(eval_args)
+    eval_run = evaluation.run_dir
+    metrics = evaluation.results["_".join(dataset)]
     test = SequenceSet(poses, *dataset, "test")
     plot_summary(metrics, checkpoint, test, out / "demo_summary.png", title)
     write_json_atomic(

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from ..core.config import check_settings, dataset_triples, load_config
-from ..core.evaluate import evaluate_set, resolve_filters
+from ..core.evaluate import REPORT_UNITS, evaluate_set, resolve_filters
 from ..core.linear_fit import LINEAR_CHECKPOINT, load_linear
 from ..core.run import (
     prepare_run_dir,
@@ -66,7 +67,26 @@ def linear_baseline(cfg, methods: list[str], device: torch.device) -> dict[str, 
     return {"linear": linear.to(device).eval()}
 
 
-def _main(argv: list[str] | None = None) -> int:
+@dataclass
+class EvaluationRun:
+    """What an evaluation command produced.
+
+    Attributes:
+        run_dir: the run folder (``metrics.json``, ``metrics.csv``, config, log).
+        results: metric name -> value, per test set label.
+    """
+
+    run_dir: Path
+    results: dict[str, dict[str, float]]
+
+
+def evaluate(argv: list[str] | None = None) -> EvaluationRun:
+    """Evaluate as the command line ``argv`` says; the run folder and the metrics.
+
+    Raises:
+        SystemExit: one line, for settings or data that cannot work.
+        SetupError: for an unusable checkpoint, device or body model.
+    """
     cfg, _ = load_config("eval", argv)
     try:
         check_settings(cfg)
@@ -131,7 +151,7 @@ def _main(argv: list[str] | None = None) -> int:
         )
         metrics = evaluate_set(model, test, cfg, filters, body_model, window_models)
         results[test.label] = metrics
-        units = {"2D": "px"}.get(test.representation, "mm")
+        units = REPORT_UNITS[test.representation]
         logger.info(
             "%s (errors in %s, accel per frame^2)\n%s\n%s",
             test.label,
@@ -151,13 +171,14 @@ def _main(argv: list[str] | None = None) -> int:
         },
     )
     logger.info("wrote %s and %s", run_dir / "metrics.json", run_dir / "metrics.csv")
-    return 0
+    return EvaluationRun(run_dir, results)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); the exit status."""
     try:
-        return _main(argv)
+        evaluate(argv)
+        return 0
     except SetupError as err:
         raise SystemExit(f"error: {err}") from None
 

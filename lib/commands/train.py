@@ -17,6 +17,7 @@ import gc
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -71,7 +72,35 @@ def _run_dir(resume: str, cfg, rank: int, world_size: int) -> Path:
     return Path(holder[0])
 
 
-def _main(argv: list[str] | None = None) -> int:
+@dataclass
+class TrainingRun:
+    """What a training command produced.
+
+    Attributes:
+        run_dir: the run folder (checkpoints, config, metrics.jsonl).
+        status: the command's exit status (0 done, 1 diverged, 130 interrupted).
+        best_epoch: the best epoch by ``TRAIN.BEST_METRIC`` (0-based), if validated.
+        best_metric: its value.
+    """
+
+    run_dir: Path
+    status: int
+    best_epoch: int | None = None
+    best_metric: float | None = None
+
+    @property
+    def checkpoint(self) -> Path:
+        """The last finished epoch's checkpoint."""
+        return self.run_dir / "checkpoint_last.pth.tar"
+
+
+def train(argv: list[str] | None = None) -> TrainingRun:
+    """Train as the command line ``argv`` says; the run folder and outcome.
+
+    Raises:
+        SystemExit: one line, for settings or data that cannot work.
+        SetupError: for an unusable device, resume file or body model.
+    """
     cfg, _ = load_config("train", argv)
     try:
         check_settings(cfg)
@@ -178,9 +207,9 @@ def _main(argv: list[str] | None = None) -> int:
         state = trainer.fit()
     except TrainingDiverged as err:
         logger.error("%s", err)
-        return 1
+        return TrainingRun(run_dir, 1)
     except KeyboardInterrupt:
-        return 130
+        return TrainingRun(run_dir, 130)
     finally:
         if world_size > 1 and dist.is_initialized():
             # Release DDP's hold on the process group, then let every peer arrive
@@ -205,13 +234,13 @@ def _main(argv: list[str] | None = None) -> int:
                 abs(state.best_metric),
                 run_dir,
             )
-    return 0
+    return TrainingRun(run_dir, 0, state.best_epoch, state.best_metric)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); the exit status."""
     try:
-        return _main(argv)
+        return train(argv).status
     except SetupError as err:
         raise SystemExit(f"error: {err}") from None
 

@@ -25,14 +25,13 @@ from pathlib import Path
 import torch
 
 from ..core.config import check_settings, dataset_triples, load_config
-from ..core.evaluate import root_indices, smpl_axis_angle
+from ..core.evaluate import REPORT_UNITS, report_units, smpl_axis_angle
 from ..core.inference import smooth_sequence
 from ..core.run import require_checkpoint, resolve_device, setup_logging, smpl_body_model
 from ..dataset.base import DataError, SequenceSet
 from ..dataset.specs import LAYOUTS
 from ..models.smpl import J14_ROOT
 from ..utils.errors import SetupError
-from ..utils.metrics import root_relative
 from ..visualize.render import PoseClip, render_video
 from ..visualize.summary import write_summary
 
@@ -70,19 +69,18 @@ def _main(argv: list[str] | None = None) -> int:
         )
     with torch.no_grad():
         smoothed = smooth_sequence(model, torch.from_numpy(seq.detected).to(device)).cpu().numpy()
-    arrays = [seq.to_metric(a) for a in (seq.detected, smoothed, seq.groundtruth)]
-    units, layout, vertices = "px", data.layout, None
+    sources = (seq.detected, smoothed, seq.groundtruth)
+    units, layout, vertices = REPORT_UNITS[data.representation], data.layout, None
     if data.representation == "smpl":
+        arrays = [seq.to_metric(a) for a in sources]
         betas = (seq.detected_betas, seq.detected_betas, seq.groundtruth_betas)
         posed = [body_model(smpl_axis_angle(a, data.coords), b) for a, b in zip(arrays, betas)]
         roots = [j[:, list(J14_ROOT)].mean(axis=1, keepdims=True) for j, _ in posed]
         arrays = [1000.0 * (j - r) for (j, _), r in zip(posed, roots)]
         vertices = tuple(1000.0 * (v - r)[start:end] for (_, v), r in zip(posed, roots))
-        layout, units = LAYOUTS["lsp14"], "mm"
-    elif data.representation == "3D":
-        root = root_indices(cfg, data)
-        arrays = [1000.0 * root_relative(a, root) for a in arrays]
-        units = "mm"
+        layout = LAYOUTS["lsp14"]
+    else:
+        arrays = [report_units(seq, a, data, cfg) for a in sources]
     clip = PoseClip(
         name=f"{data.label} test {seq.name}",
         layout=layout,

@@ -94,6 +94,35 @@ def root_indices(cfg: CfgNode, dataset: SequenceSet) -> list[int]:
     return list(cfg.DATASET[key])
 
 
+#: The units results are reported in, by body representation.
+REPORT_UNITS: dict[str, str] = {"2D": "px", "3D": "mm", "smpl": "mm"}
+
+
+def report_units(
+    seq: PoseSequence, values: np.ndarray, dataset: SequenceSet, cfg: CfgNode
+) -> np.ndarray:
+    """Model-space values of a 2D or 3D sequence in the units results are reported in.
+
+    The one conversion used by evaluation, visualisation and the demo.
+
+    Args:
+        seq: the sequence (its normalisation).
+        values: ``(T, C)`` (or ``(T, K, c)``) model-space values.
+        dataset: its set (representation, root joints).
+        cfg: ``EVALUATE.ROOT_RELATIVE`` and ``DATASET.ROOT_*``.
+
+    Returns:
+        ``(T, K, c)``: pixels (2D); millimetres (3D), relative to the root
+        joints when ``EVALUATE.ROOT_RELATIVE``.
+    """
+    metric = seq.to_metric(np.asarray(values).reshape(seq.num_frames, -1))
+    if dataset.representation == "3D":
+        if cfg.EVALUATE.ROOT_RELATIVE:
+            metric = root_relative(metric, root_indices(cfg, dataset))
+        metric = 1000.0 * metric  # metres -> millimetres
+    return metric
+
+
 class _Pool:
     """Per-frame metric arrays of every sequence, keyed by method and metric."""
 
@@ -201,19 +230,8 @@ def _score_sequence(
     pool: _Pool,
     pck_rows: dict[str, list[np.ndarray]],
 ) -> None:
-    gt = seq.to_metric(seq.groundtruth)
-    metric = {
-        name: seq.to_metric(np.asarray(out).reshape(seq.num_frames, -1))
-        for name, out in outputs.items()
-    }
-    if dataset.representation == "3D":
-        scale = 1000.0  # metres -> millimetres
-        if cfg.EVALUATE.ROOT_RELATIVE:
-            root = root_indices(cfg, dataset)
-            gt = root_relative(gt, root)
-            metric = {name: root_relative(v, root) for name, v in metric.items()}
-        gt = gt * scale
-        metric = {name: v * scale for name, v in metric.items()}
+    gt = report_units(seq, seq.groundtruth, dataset, cfg)
+    metric = {name: report_units(seq, out, dataset, cfg) for name, out in outputs.items()}
     if dataset.spec.pck and dataset.representation == "2D":
         body = bbox_body_size(seq.bbox) if seq.bbox is not None else None
         if body is None:

@@ -19,23 +19,30 @@ def _shipped_dir() -> Path:
 SHIPPED_DIR = _shipped_dir()
 #: The Human3.6M 2D-to-3D lifter of scripts/prepare_h36m_fcn.py.
 LIFTER_CHECKPOINT = SHIPPED_DIR / "h36m_lifter.pth"
-_SHIPPED_MODELS = (
-    "h36m_fcn_3D_w32",
-    "h36m_fcn_3D_w32_motion_aware",
-    "h36m_hourglass_2D_w32",
-    "h36m_hourglass_2D_w32_motion_aware",
-)
-# Checkpoints trained on Human3.6M and shipped in data/checkpoints/, by name; each
-# basic one has a "<name>_linear" twin, the least-squares linear window model it
-# was started from (the "linear" baseline).
+#: The checkpoints trained on Human3.6M and shipped, by name: whether each has a
+#: ``<name>_linear`` twin (the least-squares linear window model it was started from, the
+#: ``linear`` baseline). The ``_augmented`` ones were trained with playback-speed, scale
+#: and noise augmentation for input from any source (configs/h36m_cpu_augmented.yaml); the
+#: others are the Human3.6M specialists of the results tables.
+_SHIPPED_MODELS: dict[str, bool] = {
+    "h36m_fcn_3D_w32": True,
+    "h36m_fcn_3D_w32_augmented": False,
+    "h36m_fcn_3D_w32_motion_aware": False,
+    "h36m_hourglass_2D_w32": True,
+    "h36m_hourglass_2D_w32_augmented": False,
+    "h36m_hourglass_2D_w32_motion_aware": False,
+}
 SHIPPED_CHECKPOINTS: dict[str, Path] = {
-    name: SHIPPED_DIR / name / "checkpoint.pth.tar" for name in _SHIPPED_MODELS
+    name: SHIPPED_DIR / name / "checkpoint.pth.tar"
+    for name in _SHIPPED_MODELS
+    if (SHIPPED_DIR / name / "checkpoint.pth.tar").is_file()
 } | {
     f"{name}_linear": SHIPPED_DIR / name / "linear.pth.tar"
-    for name in _SHIPPED_MODELS
-    if not name.endswith("motion_aware")
+    for name, has_linear in _SHIPPED_MODELS.items()
+    if has_linear
 }
-# What ``method="auto"`` picks, by values per joint.
+#: What a smoother with no method given uses, by values per joint: the augmented
+#: checkpoints (docs/smoothing.md has the transfer benchmark that chose them).
 DEFAULT_CHECKPOINTS: dict[int, str] = {2: "h36m_hourglass_2D_w32", 3: "h36m_fcn_3D_w32"}
 
 

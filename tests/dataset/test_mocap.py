@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-from scripts.compare_rotations import add_noise, scores, to_matrix, to_space
 from smoothnet.dataset.mocap import (
     CMU_OFFSETS,
     CMU_PARENTS,
@@ -9,6 +8,10 @@ from smoothnet.dataset.mocap import (
     moving_joints,
     read_expmap_txt,
 )
+from smoothnet.utils.rotations import add_rotation_noise as add_noise
+from smoothnet.utils.rotations import rotation_errors as scores
+from smoothnet.utils.rotations import rotations_from_space as to_matrix
+from smoothnet.utils.rotations import rotations_to_space as to_space
 
 
 def test_read_expmap_drops_the_root_position(tmp_path):
