@@ -1,14 +1,7 @@
-"""Train SmoothNet on one or more datasets of the original npz layout.
+"""Train SmoothNet on datasets of the original npz layout.
 
-Examples::
-
-    python train_smoothnet.py --cfg configs/h36m_fcn_3D.yaml --dataset_name h36m \\
-        --estimator fcn --body_representation 3D --slide_window_size 32
-    python train_smoothnet.py --resume results/<run>/checkpoint_last.pth.tar \\
-        --cfg results/<run>/config.yaml
-    torchrun --nproc_per_node 2 train_smoothnet.py --cfg ...   # data-parallel
-
-Trailing ``KEY VALUE`` pairs override config keys (``TRAIN.EPOCH 5 DEVICE cpu``).
+The original's command line, kept; the code is :mod:`smoothnet.commands.train`, also
+installed as ``smoothnet-train``. ``--help`` lists the flags.
 """
 
 from smoothnet.commands.train import main

@@ -51,6 +51,10 @@ FILTERS = ("savgol", "gaussian")
 PER_DIMENSION = {
     "specialist": {2: "h36m_hourglass_2D_w32", 3: "h36m_fcn_3D_w32"},
     "linear": {2: "h36m_hourglass_2D_w32_linear", 3: "h36m_fcn_3D_w32_linear"},
+    "motion_aware": {
+        2: "h36m_hourglass_2D_w32_motion_aware",
+        3: "h36m_fcn_3D_w32_motion_aware",
+    },
 }
 
 
@@ -115,7 +119,7 @@ def score(pred, gt, dims: int) -> tuple[float, float]:
     )
 
 
-def run(methods: list[str], seed: int) -> list[Cell]:
+def run(methods: list[str], seed: int, dims_list: tuple[int, ...] = (2, 3)) -> list[Cell]:
     import numpy as np
     from tqdm import tqdm
 
@@ -130,6 +134,7 @@ def run(methods: list[str], seed: int) -> list[Cell]:
     conditions = [(2, kind, fps, h) for kind in ("model", "white") for fps in FPS_GRID
                   for h in HEIGHTS_PX]  # fmt: skip
     conditions += [(3, kind, fps, 1.0) for kind in ("model", "white") for fps in FPS_GRID]
+    conditions = [c for c in conditions if c[0] in dims_list]
     smoothers: dict[tuple[str, int], Smoother] = {}
     cells: list[Cell] = []
     for dims, kind, fps, height in tqdm(conditions, desc="conditions"):
@@ -240,12 +245,17 @@ def main(argv: list[str] | None = None) -> int:
         default="default,specialist,linear,savgol,gaussian",
         help="comma list: 'default' (the shipped default for 2D/3D), 'specialist' (the "
         "Human3.6M checkpoints without augmentation), 'linear' (their least-squares twins), "
+        "'motion_aware', "
         "filters, shipped "
         "checkpoint names or checkpoint paths",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "results/benchmarks/transfer")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dims", default="2,3", help="2D, 3D or both (comma list)")
     args = parser.parse_args(argv)
+    dims_list = tuple(int(d) for d in args.dims.split(",") if d.strip() in ("2", "3"))
+    if not dims_list or len(dims_list) != len([d for d in args.dims.split(",") if d.strip()]):
+        parser.error(f"--dims must list 2 and/or 3, got {args.dims!r}")
     methods = [m for m in args.methods.split(",") if m]
     from smoothnet.core.smoother import method_error
 
@@ -259,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         parser.error(f"--output {args.output}: {problem}")
     start = time.perf_counter()
-    cells = run(methods, args.seed)
+    cells = run(methods, args.seed, dims_list)
     args.output.mkdir(parents=True, exist_ok=True)
     write_json_atomic(
         args.output / "transfer.json",

@@ -112,6 +112,8 @@ def get_cfg_defaults() -> CfgNode:
     c.TRAIN.AUGMENT.SCALE = [1.0, 1.0]
     c.TRAIN.AUGMENT.NOISE = [0.0, 0.0]
     c.TRAIN.AUGMENT.CLEAN_SHARE = 0.0
+    # Share of windows whose input is the ground truth plus the noise alone (no estimator).
+    c.TRAIN.AUGMENT.SYNTHETIC_SHARE = 0.0
 
     c.EVALUATE = CfgNode()
     c.EVALUATE.PRETRAINED = ""  # checkpoint (--checkpoint)

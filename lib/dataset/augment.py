@@ -12,7 +12,12 @@ jitter. :class:`Augmentation` varies all three per training window:
 - **noise**: white Gaussian noise is added to the detections, its standard
   deviation log-uniform in ``noise`` (a fraction of the training data's
   person size, :func:`smoothnet.utils.body_scale.person_radius`), except for a
-  share ``clean_share`` of windows that keep the estimator's own errors only.
+  share ``clean_share`` of windows that keep the estimator's own errors only;
+- **synthetic inputs**: for a share ``synthetic_share`` of windows the input
+  is the ground truth plus that noise alone, without the estimator's errors.
+  An estimator's errors are mostly a bias no smoother can remove, which
+  dominates a squared loss; windows whose whole error is jitter teach the
+  model to smooth as hard as the jitter it sees calls for.
 
 The ground truth goes through the same resampling and scaling as the
 detections, so the target stays the true pose. Draws come from a generator
@@ -38,6 +43,8 @@ class Augmentation:
         noise: (low, high) white-noise std, as fractions of ``person_size``.
         clean_share: share of windows with no added noise.
         person_size: the training data's person size in model units.
+        synthetic_share: share of windows whose input is the ground truth plus
+            the noise (never clean).
     """
 
     speed: tuple[float, float] = (1.0, 1.0)
@@ -45,6 +52,7 @@ class Augmentation:
     noise: tuple[float, float] = (0.0, 0.0)
     clean_share: float = 0.0
     person_size: float = 1.0
+    synthetic_share: float = 0.0
 
     @property
     def active(self) -> bool:
@@ -64,8 +72,12 @@ class Augmentation:
             raise ValueError(
                 f"TRAIN.AUGMENT.NOISE must be [0, 0] (off) or 0 < low <= high, got {[low, high]}"
             )
-        if not 0 <= self.clean_share <= 1:
-            raise ValueError(f"TRAIN.AUGMENT.CLEAN_SHARE must be in [0, 1], got {self.clean_share}")
+        for key, share in (("CLEAN_SHARE", self.clean_share),
+                           ("SYNTHETIC_SHARE", self.synthetic_share)):  # fmt: skip
+            if not 0 <= share <= 1:
+                raise ValueError(f"TRAIN.AUGMENT.{key} must be in [0, 1], got {share}")
+        if self.synthetic_share > 0 and self.noise[1] == 0:
+            raise ValueError("TRAIN.AUGMENT.SYNTHETIC_SHARE needs TRAIN.AUGMENT.NOISE")
 
 
 def augmentation_from_config(augment: Any, person_size: float = 1.0) -> Augmentation:
@@ -76,6 +88,7 @@ def augmentation_from_config(augment: Any, person_size: float = 1.0) -> Augmenta
         noise=(float(augment.NOISE[0]), float(augment.NOISE[1])),
         clean_share=float(augment.CLEAN_SHARE),
         person_size=person_size,
+        synthetic_share=float(augment.SYNTHETIC_SHARE),
     )
 
 
@@ -162,12 +175,10 @@ def augment_batch(
     gt = gt * scales[:, None, None]
     if augmentation.noise[1] > 0:
         sigma = _log_uniform(rng, augmentation.noise, n) * augmentation.person_size
-        sigma[rng.random(n) < augmentation.clean_share] = 0.0
-        noise = rng.standard_normal(pred.shape, dtype=np.float32)
-        pred = (
-            pred
-            + torch.from_numpy(noise)
-            * torch.from_numpy(sigma.astype(np.float32))[:, None, None]
-            * scales[:, None, None]
-        )
+        synthetic = rng.random(n) < augmentation.synthetic_share
+        sigma[~synthetic & (rng.random(n) < augmentation.clean_share)] = 0.0
+        noise = torch.from_numpy(rng.standard_normal(pred.shape, dtype=np.float32))
+        noise_scale = torch.from_numpy(sigma.astype(np.float32)) * scales
+        base = torch.where(torch.from_numpy(synthetic)[:, None, None], gt, pred)
+        pred = base + noise * noise_scale[:, None, None]
     return pred, gt

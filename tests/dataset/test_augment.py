@@ -90,3 +90,20 @@ def test_the_same_generator_seed_draws_the_same_batch():
 def test_ranges_that_cannot_be_sampled_are_refused_naming_the_key(kwargs, key):
     with pytest.raises(ValueError, match=f"TRAIN.AUGMENT.{key}"):
         Augmentation(**kwargs).check()
+
+
+def test_synthetic_windows_are_the_ground_truth_plus_noise_alone():
+    """Detections 100 off the ground truth: synthetic windows drop that error entirely."""
+    values = np.arange(40, dtype=np.float32)[:, None]
+    seq = PoseSequence("a", values + 100.0, values.copy(), np.zeros(1), np.ones(1))
+    aug = Augmentation(noise=(0.05, 0.05), person_size=2.0, synthetic_share=0.5)
+    windows = TrainingWindows([seq], W, augmentation=aug)
+    indices = np.tile(np.arange(len(windows)), 200)
+    pred, gt = windows.batch(indices, np.random.default_rng(5))
+    offset = (pred - gt).mean(dim=(1, 2))
+    synthetic = offset.abs() < 1.0
+    assert abs(synthetic.float().mean().item() - 0.5) < 0.03
+    assert abs(float((pred - gt)[synthetic].std()) - 0.1) < 0.005  # 0.05 x person size 2
+    assert torch.allclose(offset[~synthetic], torch.tensor(100.0), atol=0.3)  # plus noise
+    with pytest.raises(ValueError, match="SYNTHETIC_SHARE"):
+        Augmentation(synthetic_share=0.5).check()
