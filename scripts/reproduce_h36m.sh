@@ -25,28 +25,30 @@ if [ ! -f "$POSES/h36m_fcn_3D/detected/h36m_fcn_3D_test.npz" ]; then
     "$PY" scripts/prepare_h36m_fcn.py --poses "$POSES"
 fi
 
-# setting name, estimator, representation, extra training overrides (the shipped recipe is
-# configs/h36m_cpu.yaml; docs/training.md lists every run's command and CPU time)
+# setting name, estimator, representation, training config, extra training overrides
+# (docs/training.md lists every run's command and CPU time)
 SETTINGS=(
-    "h36m_fcn_3D_w32 fcn 3D"
-    "h36m_fcn_3D_w32_motion_aware fcn 3D MODEL.TYPE motion_aware"
-    "h36m_hourglass_2D_w32 hourglass 2D"
-    "h36m_hourglass_2D_w32_motion_aware hourglass 2D MODEL.TYPE motion_aware"
+    "h36m_fcn_3D_w32 fcn 3D configs/h36m_cpu.yaml"
+    "h36m_fcn_3D_w32_motion_aware fcn 3D configs/h36m_cpu.yaml MODEL.TYPE motion_aware"
+    "h36m_fcn_3D_w32_augmented fcn 3D configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
+    "h36m_hourglass_2D_w32 hourglass 2D configs/h36m_cpu.yaml"
+    "h36m_hourglass_2D_w32_motion_aware hourglass 2D configs/h36m_cpu.yaml MODEL.TYPE motion_aware"
+    "h36m_hourglass_2D_w32_augmented hourglass 2D configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
 )
 FLAGGED="$POSES/h36m_hourglass_2D/flagged.json"
 for setting in "${SETTINGS[@]}"; do
-    read -r name estimator representation extra <<<"$setting"
+    read -r name estimator representation config extra <<<"$setting"
     flags=(--dataset_name h36m --estimator "$estimator" --body_representation "$representation"
            --slide_window_size 32)
     if [ "${TRAIN:-0}" = 1 ]; then
         # shellcheck disable=SC2086
-        "$PY" train_smoothnet.py --cfg configs/h36m_cpu.yaml "${flags[@]}" \
+        "$PY" train_smoothnet.py --cfg "$config" "${flags[@]}" \
             DATASET.BASE_DIR "$POSES" OUTPUT_DIR "results/h36m_train/$name" EXP_NAME "$name" $extra
         run=$(ls -td "results/h36m_train/$name"/*/ | head -1)
         "$PY" scripts/export_checkpoint.py "$run/checkpoint_last.pth.tar" "$CKPT/$name"
     fi
     filters=(--tradition all)  # every filter and the least-squares model beside the checkpoint
-    case "$name" in *motion_aware) filters=() ;; esac
+    case "$name" in *motion_aware | *augmented) filters=() ;; esac
     for scope in "" _unflagged; do
         exclude=()
         if [ -n "$scope" ]; then exclude=(EVALUATE.EXCLUDE_FILE "$FLAGGED"); fi

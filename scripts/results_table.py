@@ -37,6 +37,13 @@ SETTINGS = (
 )
 
 
+#: Other checkpoints of a setting, by folder suffix, shown below its SmoothNet row.
+TWINS = (
+    ("_motion_aware", "motion-aware SmoothNet"),
+    ("_augmented", "augmented SmoothNet (the smoothing default)"),
+)
+
+
 def newest_metrics(folder: Path) -> dict:
     runs = sorted(folder.glob("*/metrics.json"), key=lambda p: p.stat().st_mtime)
     if not runs:
@@ -45,7 +52,8 @@ def newest_metrics(folder: Path) -> dict:
 
 
 def rows_for(folder: Path) -> list[tuple[str, dict[str, float]]]:
-    """(method label, metric values) rows of one setting and its motion-aware twin."""
+    """(method label, metric values) rows of one setting and its motion-aware and
+    augmented twins (other checkpoints evaluated on the same split)."""
     base = newest_metrics(folder)
     (label,) = base["results"]
     values = base["results"][label]
@@ -53,10 +61,11 @@ def rows_for(folder: Path) -> list[tuple[str, dict[str, float]]]:
     rows += [(name, {m: values[f"{key}_{m}"] for m, _ in METRICS})
              for key, name in BASELINES.items() if f"{key}_mpjpe" in values]  # fmt: skip
     rows.append(("SmoothNet", {m: values[f"smoothnet_{m}"] for m, _ in METRICS}))
-    twin = folder.parent / folder.name.replace("_w32", "_w32_motion_aware")
-    if twin != folder and twin.is_dir():
-        other = newest_metrics(twin)["results"][label]
-        rows.append(("motion-aware SmoothNet", {m: other[f"smoothnet_{m}"] for m, _ in METRICS}))
+    for suffix, name in TWINS:
+        twin = folder.parent / folder.name.replace("_w32", f"_w32{suffix}")
+        if twin != folder and twin.is_dir():
+            other = newest_metrics(twin)["results"][label]
+            rows.append((name, {m: other[f"smoothnet_{m}"] for m, _ in METRICS}))
     return rows
 
 

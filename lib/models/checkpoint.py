@@ -95,6 +95,13 @@ class LoadedCheckpoint:
     optimizer: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def _epoch_text(self) -> str:
+        """Epochs counted from 1, as the training log counts them (ours store the 0-based
+        index of the last finished epoch; the original's files are shown as stored)."""
+        if self.source_format == "original":
+            return f", stored epoch {self.epoch}"
+        return f", after epoch {self.epoch + 1}"
+
     def summary(self) -> str:
         """One line describing what was loaded."""
         s = self.spec
@@ -108,7 +115,7 @@ class LoadedCheckpoint:
                 if self.source_format == "original"
                 else ""
             )
-            + (f", epoch {self.epoch}" if self.epoch is not None else "")
+            + (self._epoch_text() if self.epoch is not None else "")
             + ")"
         )
 

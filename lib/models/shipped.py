@@ -43,7 +43,10 @@ SHIPPED_CHECKPOINTS: dict[str, Path] = {
 }
 #: What a smoother with no method given uses, by values per joint: the augmented
 #: checkpoints (docs/smoothing.md has the transfer benchmark that chose them).
-DEFAULT_CHECKPOINTS: dict[int, str] = {2: "h36m_hourglass_2D_w32", 3: "h36m_fcn_3D_w32"}
+DEFAULT_CHECKPOINTS: dict[int, str] = {
+    2: "h36m_hourglass_2D_w32_augmented",
+    3: "h36m_fcn_3D_w32_augmented",
+}
 
 
 def default_method(coords: int) -> str:
