@@ -119,7 +119,12 @@ def score(pred, gt, dims: int) -> tuple[float, float]:
     )
 
 
-def run(methods: list[str], seed: int, dims_list: tuple[int, ...] = (2, 3)) -> list[Cell]:
+def run(
+    methods: list[str],
+    seed: int,
+    dims_list: tuple[int, ...] = (2, 3),
+    heights: tuple[float, ...] = HEIGHTS_PX,
+) -> list[Cell]:
     import numpy as np
     from tqdm import tqdm
 
@@ -132,7 +137,7 @@ def run(methods: list[str], seed: int, dims_list: tuple[int, ...] = (2, 3)) -> l
     stats = ErrorStatistics.from_dict(json.loads((demo / "error_statistics.json").read_text()))
     motion, source_fps = load_motion(demo)
     conditions = [(2, kind, fps, h) for kind in ("model", "white") for fps in FPS_GRID
-                  for h in HEIGHTS_PX]  # fmt: skip
+                  for h in heights]  # fmt: skip
     conditions += [(3, kind, fps, 1.0) for kind in ("model", "white") for fps in FPS_GRID]
     conditions = [c for c in conditions if c[0] in dims_list]
     smoothers: dict[tuple[str, int], Smoother] = {}
@@ -252,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "results/benchmarks/transfer")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dims", default="2,3", help="2D, 3D or both (comma list)")
+    parser.add_argument(
+        "--heights",
+        default=",".join(f"{h:g}" for h in HEIGHTS_PX),
+        help="2D person heights in pixels (comma list)",
+    )
     args = parser.parse_args(argv)
     dims_list = tuple(int(d) for d in args.dims.split(",") if d.strip() in ("2", "3"))
     if not dims_list or len(dims_list) != len([d for d in args.dims.split(",") if d.strip()]):
@@ -269,7 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         parser.error(f"--output {args.output}: {problem}")
     start = time.perf_counter()
-    cells = run(methods, args.seed, dims_list)
+    try:
+        heights = tuple(float(h) for h in args.heights.split(","))
+    except ValueError:
+        parser.error(f"--heights must be numbers, got {args.heights!r}")
+    if not heights or min(heights) <= 0:
+        parser.error(f"--heights must be positive, got {args.heights!r}")
+    cells = run(methods, args.seed, dims_list, heights)
     args.output.mkdir(parents=True, exist_ok=True)
     write_json_atomic(
         args.output / "transfer.json",
