@@ -142,6 +142,13 @@ def train(argv: list[str] | None = None) -> TrainingRun:
     for d in test_data:
         d.sequences = d.sequences[:: cfg.TRAIN.VALIDATE_SEQUENCE_STEP]
     body_model = smpl_body_model(cfg, test_data, device) if cfg.TRAIN.VALIDATE else None
+    # The person size is a pass over the whole training split: measured once, for the
+    # checkpoints' usage info, and reused by augmentation (other datasets measured only then).
+    info = usage_info(train_data, cfg.TRAIN.AUGMENT)
+    augmenting = bool(info.augmentation)
+    sizes = [info.person_size] + [
+        training_person_size(d) if augmenting else None for d in train_data[1:]
+    ]
     try:
         windows = [
             TrainingWindows(
@@ -149,9 +156,9 @@ def train(argv: list[str] | None = None) -> TrainingRun:
                 spec.window_size,
                 cfg.TRAIN.SAMPLING,
                 d.spec.original_epoch_is_frame_count,
-                augmentation_from_config(cfg.TRAIN.AUGMENT, training_person_size(d) or 1.0),
+                augmentation_from_config(cfg.TRAIN.AUGMENT, size or 1.0),
             )
-            for d in train_data
+            for d, size in zip(train_data, sizes)
         ]
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
@@ -180,7 +187,7 @@ def train(argv: list[str] | None = None) -> TrainingRun:
 
     model = spec.build()
     if cfg.TRAIN.INIT == "linear" and not cfg.TRAIN.RESUME:
-        start_from_linear(model, cfg, train_data, run_dir if rank == 0 else None)
+        start_from_linear(model, cfg, train_data, run_dir if rank == 0 else None, info)
     model = model.to(device)
     if world_size > 1:
         model = torch.nn.parallel.DistributedDataParallel(
@@ -189,7 +196,7 @@ def train(argv: list[str] | None = None) -> TrainingRun:
     trainer = Trainer(
         cfg,
         spec,
-        usage_info(train_data, cfg.TRAIN.AUGMENT),
+        info,
         model,
         windows,
         test_data,

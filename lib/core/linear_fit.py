@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 from yacs.config import CfgNode
 
 from ..dataset.base import SequenceSet
-from ..models.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ..models.checkpoint import CheckpointError, UsageInfo, load_checkpoint, save_checkpoint
 from ..models.linear import LinearWindowModel, fit_linear_window_model
 from ..models.registry import ModelSpec
 from ..models.smoothnet import SmoothNet
@@ -51,10 +52,20 @@ def fit_on_sets(datasets: list[SequenceSet], window_size: int) -> LinearWindowMo
     return model
 
 
-def save_linear(path: str | Path, model: LinearWindowModel, datasets: list[SequenceSet]) -> None:
-    """Write ``model`` as a self-describing checkpoint (``model_type: linear``)."""
+def save_linear(
+    path: str | Path,
+    model: LinearWindowModel,
+    datasets: list[SequenceSet],
+    info: UsageInfo | None = None,
+) -> None:
+    """Write ``model`` as a self-describing checkpoint (``model_type: linear``).
+
+    ``info`` is the training run's usage information when it has one (saves measuring
+    the datasets again); the linear fit itself is never augmented.
+    """
     spec = ModelSpec(window_size=model.window_size, model_type="linear")
-    save_checkpoint(path, model, spec, usage_info(datasets))
+    info = usage_info(datasets) if info is None else replace(info, augmentation={})
+    save_checkpoint(path, model, spec, info)
 
 
 def load_linear(path: str | Path, window_size: int | None = None) -> LinearWindowModel:
@@ -75,12 +86,17 @@ def load_linear(path: str | Path, window_size: int | None = None) -> LinearWindo
 
 
 def start_from_linear(
-    model: SmoothNet, cfg: CfgNode, train_sets: list[SequenceSet], run_dir: Path | None
+    model: SmoothNet,
+    cfg: CfgNode,
+    train_sets: list[SequenceSet],
+    run_dir: Path | None,
+    info: UsageInfo | None = None,
 ) -> LinearWindowModel:
     """``TRAIN.INIT linear``: warm-start ``model`` from the least-squares linear model.
 
     The linear model comes from ``TRAIN.INIT_LINEAR`` or, when empty, is
-    fitted on ``train_sets`` and saved as ``run_dir/linear.pth.tar``.
+    fitted on ``train_sets`` and saved as ``run_dir/linear.pth.tar`` (with the run's
+    usage ``info`` when given).
 
     Raises:
         SetupError: ``TRAIN.INIT_LINEAR`` cannot be loaded, or the model cannot
@@ -95,7 +111,7 @@ def start_from_linear(
     else:
         linear = fit_on_sets(train_sets, window)
         if run_dir is not None:
-            save_linear(run_dir / LINEAR_CHECKPOINT, linear, train_sets)
+            save_linear(run_dir / LINEAR_CHECKPOINT, linear, train_sets, info)
     try:
         warm_start_from_linear(model, linear.matrix.detach(), linear.bias.detach())
     except ValueError as err:

@@ -33,9 +33,7 @@ _SHIPPED_MODELS: dict[str, bool] = {
     "h36m_hourglass_2D_w32_motion_aware": False,
 }
 SHIPPED_CHECKPOINTS: dict[str, Path] = {
-    name: SHIPPED_DIR / name / "checkpoint.pth.tar"
-    for name in _SHIPPED_MODELS
-    if (SHIPPED_DIR / name / "checkpoint.pth.tar").is_file()
+    name: SHIPPED_DIR / name / "checkpoint.pth.tar" for name in _SHIPPED_MODELS
 } | {
     f"{name}_linear": SHIPPED_DIR / name / "linear.pth.tar"
     for name, has_linear in _SHIPPED_MODELS.items()
