@@ -25,7 +25,7 @@ import torch.distributed as dist
 
 from ..core.config import check_settings, dataset_triples, load_config, split_list
 from ..core.evaluate import evaluate_set, resolve_filters
-from ..core.linear_fit import start_from_linear
+from ..core.linear_fit import read_start_weights, start_from_linear
 from ..core.run import (
     model_spec,
     prepare_run_dir,
@@ -115,6 +115,12 @@ def train(argv: list[str] | None = None) -> TrainingRun:
             resumed = read_resume(cfg.TRAIN.RESUME, spec)
         except CheckpointError as err:
             raise SystemExit(f"error: --resume: {err}") from None
+    start_weights = None
+    if cfg.TRAIN.INIT == "checkpoint" and not cfg.TRAIN.RESUME:
+        try:
+            start_weights = read_start_weights(cfg.TRAIN.INIT_CHECKPOINT, spec)
+        except SetupError as err:
+            raise SystemExit(f"error: {err}") from None
     rank, world_size, device = _init_distributed(cfg.DEVICE)
     setup_logging(None, verbose=rank == 0)
     seed_everything(cfg.SEED_VALUE)
@@ -188,6 +194,9 @@ def train(argv: list[str] | None = None) -> TrainingRun:
     model = spec.build()
     if cfg.TRAIN.INIT == "linear" and not cfg.TRAIN.RESUME:
         start_from_linear(model, cfg, train_data, run_dir if rank == 0 else None, info)
+    elif start_weights is not None:
+        model.load_state_dict(start_weights)
+        logger.info("starting from the weights of %s", cfg.TRAIN.INIT_CHECKPOINT)
     model = model.to(device)
     if world_size > 1:
         model = torch.nn.parallel.DistributedDataParallel(
@@ -208,7 +217,7 @@ def train(argv: list[str] | None = None) -> TrainingRun:
     )
     if resumed is not None:
         trainer.resume(resumed, cfg.TRAIN.RESUME)
-    elif cfg.TRAIN.INIT == "linear":
+    elif cfg.TRAIN.INIT in ("linear", "checkpoint"):
         trainer.validate_start()  # the learning curve's step-0 point: the linear model
     try:
         state = trainer.fit()

@@ -11,7 +11,7 @@ Keys added to the original's (all documented below): ``MODEL.TYPE``,
 ``EVALUATE.CHUNK_ROWS``, ``EVALUATE.TRADITION_GAUSSIAN``, ``TRAIN.LR_SCHEDULE``,
 ``TRAIN.WARMUP_STEPS``, ``TRAIN.LR_FLOOR``, ``TRAIN.INIT``, ``TRAIN.INIT_LINEAR``,
 ``TRAIN.VALIDATE_HOLDOUT``, ``EVALUATE.WINDOW_WEIGHTS``, ``EVALUATE.TRADITION_LINEAR``,
-``TRAIN.AUGMENT``, ``LOSS.LAST_FRAMES``, ``EVALUATE.INPUT``.
+``TRAIN.AUGMENT``, ``LOSS.LAST_FRAMES``, ``EVALUATE.INPUT``, ``TRAIN.INIT_CHECKPOINT``.
 """
 
 from __future__ import annotations
@@ -89,8 +89,11 @@ def get_cfg_defaults() -> CfgNode:
     # "random": PyTorch's default initialisation. "linear": start from the least-squares
     # linear window model (lib/models/warm_start.py), read from INIT_LINEAR or, when that
     # is empty, fitted on the training split and saved as linear.pth.tar in the run folder.
+    # "checkpoint": start from the weights of INIT_CHECKPOINT (a SmoothNet of the same
+    # architecture, ours or the original's) with a fresh optimizer and schedule: fine-tuning.
     c.TRAIN.INIT = "random"
     c.TRAIN.INIT_LINEAR = ""
+    c.TRAIN.INIT_CHECKPOINT = ""
     c.TRAIN.RESUME = ""  # checkpoint to resume from (also --resume)
     c.TRAIN.VALIDATE = True  # evaluate on the test split after every epoch
     c.TRAIN.VALIDATE_SEQUENCE_STEP = 1  # validate on every n-th test sequence (1: all)

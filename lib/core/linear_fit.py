@@ -1,9 +1,10 @@
-"""Fitting, saving and loading the least-squares linear window model for training runs.
+"""Starting points of a training run: the least-squares linear window model, or a checkpoint.
 
-The model itself and its closed-form fit are in :mod:`smoothnet.models.linear`;
+The linear model itself and its closed-form fit are in :mod:`smoothnet.models.linear`;
 this module feeds it the training split, stores the result as a
 self-describing checkpoint (``model_type: linear``) and starts a SmoothNet
-from it (``TRAIN.INIT linear``).
+from it (``TRAIN.INIT linear``), or copies the weights of a trained SmoothNet into
+the new model (``TRAIN.INIT checkpoint``, for fine-tuning).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 from yacs.config import CfgNode
 
@@ -28,8 +30,9 @@ from .run import usage_info
 logger = logging.getLogger("smoothnet")
 
 LINEAR_CHECKPOINT = "linear.pth.tar"
-#: ``TRAIN.INIT``: PyTorch's default initialisation, or the least-squares warm start.
-TRAIN_INITS: tuple[str, ...] = ("random", "linear")
+#: ``TRAIN.INIT``: PyTorch's default initialisation, the least-squares warm start, or the
+#: weights of ``TRAIN.INIT_CHECKPOINT``.
+TRAIN_INITS: tuple[str, ...] = ("random", "linear", "checkpoint")
 
 
 def fit_on_sets(datasets: list[SequenceSet], window_size: int) -> LinearWindowModel:
@@ -118,3 +121,27 @@ def start_from_linear(
         raise SetupError(f"TRAIN.INIT linear: {err}") from None
     logger.info("warm start: the model starts as the least-squares linear window model")
     return linear
+
+
+def read_start_weights(path: str, spec: ModelSpec) -> dict[str, torch.Tensor]:
+    """``TRAIN.INIT checkpoint``: the weights of a trained model to start ``spec`` from.
+
+    Only the weights are taken (read with ``weights_only``; the dropout rate may
+    differ); the optimizer, the schedule and the step count start afresh, so this
+    fine-tunes rather than resumes. Called before anything is written.
+
+    Raises:
+        SetupError: ``path`` is empty or unreadable, or holds another architecture
+            than ``spec``.
+    """
+    if not path:
+        raise SetupError("TRAIN.INIT checkpoint needs TRAIN.INIT_CHECKPOINT (a checkpoint file)")
+    try:
+        loaded = load_checkpoint(path)
+    except CheckpointError as err:
+        raise SetupError(f"TRAIN.INIT_CHECKPOINT: {err}") from None
+    if replace(loaded.spec, dropout=spec.dropout) != spec:  # dropout holds no weights
+        raise SetupError(
+            f"TRAIN.INIT_CHECKPOINT: {path} holds {loaded.spec}, but the run builds {spec}"
+        )
+    return loaded.model.state_dict()

@@ -92,6 +92,32 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(data_dir, tmp_path):
     assert after.epoch == before.epoch == 0
 
 
+def test_fine_tuning_starts_from_the_checkpoint_weights(data_dir, tmp_path):
+    out = tmp_path / "results"
+    assert train(data_dir, out, "TRAIN.EPOCH", "1") == 0
+    (first,) = run_dirs(out)
+    start = first / "checkpoint_last.pth.tar"
+    tuned_out = tmp_path / "tuned"
+    assert train(data_dir, tuned_out, "TRAIN.EPOCH", "1", "TRAIN.INIT", "checkpoint",
+                 "TRAIN.INIT_CHECKPOINT", str(start), "MODEL.DROPOUT", "0.1") == 0  # fmt: skip
+    (tuned,) = run_dirs(tuned_out)
+    first_record = json.loads((first / "metrics.jsonl").read_text().splitlines()[-1])
+    records = [json.loads(line) for line in (tuned / "metrics.jsonl").read_text().splitlines()]
+    # Step 0 of the fine-tuning run is the starting checkpoint: same validation figures.
+    assert records[0]["step"] == 0 and records[0]["epoch"] is None
+    assert records[0]["validation"]["h36m_fcn_3D"]["smoothnet_mpjpe"] == pytest.approx(
+        first_record["validation"]["h36m_fcn_3D"]["smoothnet_mpjpe"], rel=1e-6
+    )
+    # A fresh schedule: the first epoch starts at the configured learning rate again.
+    assert records[1]["epoch"] == 0 and records[1]["lr"] == pytest.approx(0.003)
+    with pytest.raises(SystemExit, match=r"TRAIN\.INIT_CHECKPOINT: .* holds .*hidden_size=64"):
+        train(data_dir, tuned_out, "TRAIN.INIT", "checkpoint", "TRAIN.INIT_CHECKPOINT",
+              str(start), "MODEL.HIDDEN_SIZE", "48")  # fmt: skip
+    with pytest.raises(SystemExit, match=r"TRAIN\.INIT checkpoint needs TRAIN\.INIT_CHECKPOINT"):
+        train(data_dir, tuned_out, "TRAIN.INIT", "checkpoint")
+    assert len(run_dirs(tuned_out)) == 1  # the failed starts left nothing
+
+
 def test_validation_on_every_nth_sequence_and_export(data_dir, tmp_path):
     out = tmp_path / "results"
     assert train(data_dir, out, "TRAIN.EPOCH", "1", "TRAIN.VALIDATE_SEQUENCE_STEP", "2") == 0
