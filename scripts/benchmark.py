@@ -408,8 +408,8 @@ def _smooth_with(model: torch.nn.Module, x: torch.Tensor, chunk_rows: int) -> to
 
 def loaded_section(lengths: list[int], checkpoint: str | None) -> dict[str, object]:
     """Offline smoothing with and without a busy CPU (one busy process per core, as a
-    pose estimator running beside it): frames/s of the chunked path at 4,096 and 65,536
-    rows and of the one-batch reference, with torch's threads and with one thread."""
+    pose estimator running beside it): frames/s of the chunked path at 4,096, 16,384 and
+    65,536 rows and of the one-batch reference, with torch's threads and with one thread."""
     model, _, source = build_model(checkpoint)
     threads = torch.get_num_threads()
     rows = []
@@ -429,6 +429,7 @@ def loaded_section(lengths: list[int], checkpoint: str | None) -> dict[str, obje
                 for label, chunk, n in (
                     ("one_batch", 0, threads),
                     ("chunks_4096", 4096, threads),
+                    ("chunks_16384", 16384, threads),
                     ("chunks_65536", 65536, threads),
                     ("chunks_4096_1_thread", 4096, 1),
                     ("chunks_65536_1_thread", 65536, 1),

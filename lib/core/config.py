@@ -109,7 +109,8 @@ def get_cfg_defaults() -> CfgNode:
     # Per-window augmentation (lib/dataset/augment.py), off by default: a playback-speed
     # factor and a scale factor, each log-uniform in [low, high], and white noise on the
     # detections with a std log-uniform in NOISE (fractions of the training data's person
-    # size), except for a share CLEAN_SHARE of windows. For checkpoints meant for any input.
+    # size), except for a share CLEAN_SHARE of windows; SHIFT offsets every channel of a
+    # window by a constant uniform in +-SHIFT person sizes. For checkpoints meant for any input.
     c.TRAIN.AUGMENT = CfgNode()
     c.TRAIN.AUGMENT.SPEED = [1.0, 1.0]
     c.TRAIN.AUGMENT.SCALE = [1.0, 1.0]
@@ -117,6 +118,7 @@ def get_cfg_defaults() -> CfgNode:
     c.TRAIN.AUGMENT.CLEAN_SHARE = 0.0
     # Share of windows whose input is the ground truth plus the noise alone (no estimator).
     c.TRAIN.AUGMENT.SYNTHETIC_SHARE = 0.0
+    c.TRAIN.AUGMENT.SHIFT = 0.0
 
     c.EVALUATE = CfgNode()
     c.EVALUATE.PRETRAINED = ""  # checkpoint (--checkpoint)

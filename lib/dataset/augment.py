@@ -13,6 +13,12 @@ jitter. :class:`Augmentation` varies all three per training window:
   deviation log-uniform in ``noise`` (a fraction of the training data's
   person size, :func:`smoothnet.utils.body_scale.person_radius`), except for a
   share ``clean_share`` of windows that keep the estimator's own errors only;
+- **shift**: every channel of a window (detections and ground truth alike) is
+  offset by its own constant, uniform in ``±shift`` person sizes. SmoothNet
+  smooths each channel on its own, so this teaches it that where a trajectory
+  lies says nothing about how much to smooth it: without it, a model trained on
+  one camera's image coordinates smooths a track more or less depending on
+  where in its model space the track lands;
 - **synthetic inputs**: for a share ``synthetic_share`` of windows the input
   is the ground truth plus that noise alone, without the estimator's errors.
   An estimator's errors are mostly a bias no smoother can remove, which
@@ -45,6 +51,7 @@ class Augmentation:
         person_size: the training data's person size in model units.
         synthetic_share: share of windows whose input is the ground truth plus
             the noise (never clean).
+        shift: half-width of the per-channel offset, in person sizes (0: off).
     """
 
     speed: tuple[float, float] = (1.0, 1.0)
@@ -53,10 +60,16 @@ class Augmentation:
     clean_share: float = 0.0
     person_size: float = 1.0
     synthetic_share: float = 0.0
+    shift: float = 0.0
 
     @property
     def active(self) -> bool:
-        return self.speed != (1.0, 1.0) or self.scale != (1.0, 1.0) or self.noise[1] > 0
+        return (
+            self.speed != (1.0, 1.0)
+            or self.scale != (1.0, 1.0)
+            or self.noise[1] > 0
+            or self.shift > 0
+        )
 
     @property
     def max_speed(self) -> float:
@@ -76,6 +89,8 @@ class Augmentation:
                            ("SYNTHETIC_SHARE", self.synthetic_share)):  # fmt: skip
             if not 0 <= share <= 1:
                 raise ValueError(f"TRAIN.AUGMENT.{key} must be in [0, 1], got {share}")
+        if not self.shift >= 0:
+            raise ValueError(f"TRAIN.AUGMENT.SHIFT must be >= 0, got {self.shift}")
         if self.synthetic_share > 0 and self.noise[1] == 0:
             raise ValueError("TRAIN.AUGMENT.SYNTHETIC_SHARE needs TRAIN.AUGMENT.NOISE")
 
@@ -89,6 +104,7 @@ def augmentation_from_config(augment: Any, person_size: float = 1.0) -> Augmenta
         clean_share=float(augment.CLEAN_SHARE),
         person_size=person_size,
         synthetic_share=float(augment.SYNTHETIC_SHARE),
+        shift=float(augment.SHIFT),
     )
 
 
@@ -181,4 +197,10 @@ def augment_batch(
         noise_scale = torch.from_numpy(sigma.astype(np.float32)) * scales
         base = torch.where(torch.from_numpy(synthetic)[:, None, None], gt, pred)
         pred = base + noise * noise_scale[:, None, None]
+    if augmentation.shift > 0:  # drawn last: runs without it keep their random streams
+        width = augmentation.shift * augmentation.person_size
+        offsets = rng.uniform(-width, width, (n, 1, pred.shape[-1])).astype(np.float32)
+        offsets_t = torch.from_numpy(offsets)
+        pred = pred + offsets_t
+        gt = gt + offsets_t
     return pred, gt

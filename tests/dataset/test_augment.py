@@ -74,6 +74,26 @@ def test_clean_share_leaves_that_share_of_windows_without_noise():
     assert abs(clean - 0.3) < 0.03
 
 
+def test_shift_offsets_each_channel_of_a_window_by_one_constant():
+    """Two ramp channels: each window's offset is constant in time, the same for input and
+    target, drawn per channel, uniform in +-shift x person size."""
+    values = np.stack([np.arange(40.0), 3.0 * np.arange(40.0)], axis=1).astype(np.float32)
+    seq = PoseSequence("a", values + 7.0, values.copy(), np.zeros(1), np.ones(1))
+    windows = TrainingWindows([seq], W, augmentation=Augmentation(shift=2.0, person_size=3.0))
+    indices = np.tile(np.arange(len(windows)), 100)
+    pred, gt = windows.batch(indices, np.random.default_rng(6))
+    plain_pred, plain_gt = windows.batch(indices)
+    offsets = gt - plain_gt  # (B, W, 2)
+    assert torch.allclose(pred - plain_pred, offsets, atol=1e-4)
+    assert torch.allclose(offsets, offsets[:, :1].expand_as(offsets), atol=1e-4)
+    first = offsets[:, 0]
+    assert float(first.abs().max()) <= 6.0 and float(first.abs().max()) > 5.5
+    assert abs(float(first.std()) - 6.0 / np.sqrt(3)) < 0.15  # uniform on [-6, 6]
+    assert not torch.allclose(first[:, 0], first[:, 1])  # independent per channel
+    with pytest.raises(ValueError, match=r"TRAIN\.AUGMENT\.SHIFT"):
+        Augmentation(shift=-1.0).check()
+
+
 def test_the_same_generator_seed_draws_the_same_batch():
     windows = ramp_windows(Augmentation(speed=(0.5, 2.0), scale=(0.8, 1.2), noise=(0.01, 0.1)))
     a = windows.batch(np.arange(10), np.random.default_rng([4, 0, 3]))
