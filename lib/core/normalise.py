@@ -10,9 +10,13 @@ its training data's person size (``UsageInfo.person_size``, the RMS radius of
   with ``image_size`` given, the original's image convention instead:
   ``(p - size/2) / (max(size)/2)`` (Human3.6M: ``(p - 500) / 500``);
 - 3D: root-relative (the root is the mean of ``root_joints``, by default the
-  joint centroid) with the root trajectory smoothed as three more channels,
-  divided by ``s = radius(track) / person_size`` (metres, millimetres or
-  any other unit give the same result up to that unit);
+  joint centroid) with the root trajectory, less the centre of its box,
+  smoothed as three more channels, all divided by
+  ``s = radius(track) / person_size`` (metres, millimetres or any other unit
+  give the same result up to that unit, and a track in camera coordinates
+  five metres away the same as one around the origin: a model's smoothing
+  depends on where a channel lies in its model space, measured by
+  ``scripts/benchmark_position.py``);
 - 6D rotations: as they are.
 
 For checkpoints without a recorded person size (the original's), 2D input
@@ -97,6 +101,8 @@ class Normaliser:
                 self.center = (lo + hi) / 2
                 self.scale = max(float((hi - lo).max()), 1e-6)  # the box fills half the frame
         elif self.coords == 3:
+            root = self._root(x).reshape(-1, 3)
+            self.center = (root.min(axis=0) + root.max(axis=0)) / 2
             if by_person:
                 self.scale = radius / self.person_size
             else:
@@ -115,9 +121,8 @@ class Normaliser:
             return ((x - self.center) / self.scale).reshape(len(x), -1)
         if self.coords == 3:
             root = self._root(x)
-            return np.concatenate([(x - root) / self.scale, root / self.scale], axis=1).reshape(
-                len(x), -1
-            )
+            relative, trajectory = (x - root) / self.scale, (root - self.center) / self.scale
+            return np.concatenate([relative, trajectory], axis=1).reshape(len(x), -1)
         return x.reshape(len(x), -1)
 
     def from_model(self, y: np.ndarray, num_joints: int) -> np.ndarray:
@@ -126,7 +131,7 @@ class Normaliser:
             return y.reshape(len(y), num_joints, 2) * self.scale + self.center
         if self.coords == 3:
             values = y.reshape(len(y), num_joints + 1, 3) * self.scale
-            return values[:, :num_joints] + values[:, num_joints:]
+            return values[:, :num_joints] + values[:, num_joints:] + self.center
         return y.reshape(len(y), num_joints, self.coords)
 
 

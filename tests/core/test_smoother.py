@@ -124,6 +124,8 @@ def test_fps_is_resampled_to_the_checkpoint(tmp_path):
 @pytest.mark.parametrize("dims", [3, 2, 6])
 def test_online_with_full_lookahead_equals_offline_inside(random_model, dims):
     x = motion(40, dims=3 if dims == 6 else dims)
+    if dims == 3:  # a fixed root: online centres it on the first frame, offline on its box
+        x = x - x.mean(axis=1, keepdims=True) + np.array([0.1, -0.2, 3.0])
     if dims == 6:
         x = np.concatenate([x, x], axis=-1)
     size = (1000, 1000) if dims == 2 else None
@@ -236,6 +238,26 @@ def test_metres_and_millimetres_smooth_to_the_same_result(tmp_path):
         a, _ = online_m.update(frame[None], [0])
         b, _ = online_mm.update(1000 * frame[None], [0])
         np.testing.assert_allclose(b, 1000 * a, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_a_track_far_from_the_origin_smooths_as_one_at_it(tmp_path, dims):
+    """A nonlinear model: only centring every channel makes translation not matter (a 3D
+    track in camera coordinates, 5 m away, against the same motion around the origin)."""
+    smoother = Smoother(random_checkpoint(tmp_path / "p.pth", person_size=0.3), device="cpu")
+    near = motion(dims=dims)
+    offset = np.array([0.5, -1.0, 5.0][:dims])
+    np.testing.assert_allclose(smoother.smooth(near + offset), smoother.smooth(near) + offset,
+                               rtol=1e-6, atol=1e-5)  # fmt: skip
+    online_near, online_far = smoother.online(latency=2), smoother.online(latency=2)
+    returned = 0
+    for frame in near[:12]:
+        a, ids = online_near.update(frame[None], [0])
+        b, _ = online_far.update(frame[None] + offset, [0])
+        if ids:
+            np.testing.assert_allclose(b, a + offset, rtol=1e-6, atol=1e-5)
+            returned += 1
+    assert returned == 10
 
 
 def test_online_updates_run_on_one_thread_and_restore_the_setting(random_model, monkeypatch):
