@@ -16,7 +16,7 @@ position-independent model gives the same error for every ``s``.
 
 Usage::
 
-    python scripts/benchmark_position.py [--checkpoints NAME,...] [--shifts -0.5,...,0.5] \\
+    python scripts/benchmark_position.py [--checkpoints NAME,...] [--shifts=-0.5,...,0.5] \\
         [--output results/benchmarks/position]
 
 Writes ``position.json`` and ``position.md`` under ``--output``.
