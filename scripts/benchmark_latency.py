@@ -4,7 +4,8 @@
 arrived: L = 0 is causal, L = W - 1 sees everything offline smoothing sees.
 For each checkpoint, this runs the online smoother frame by frame over real
 test sequences at latencies 0, 4, 8, 16 and W - 1 and reports MPJPE and Accel
-against the ground truth, with the input's and offline smoothing's.
+against the ground truth, with the input's and offline smoothing's (a checkpoint
+trained for low latency, ``LOSS.LAST_FRAMES`` N, only at latencies below N).
 
 Data: the Human3.6M test split when ``data/poses`` holds it (every
 ``--sequence_step``-th sequence; 2D Stacked Hourglass for 2D checkpoints and
@@ -62,7 +63,9 @@ def run_checkpoint(name: str, poses: Path, step: int) -> dict[str, object]:
     # Human3.6M's 1000 x 1000 frames: the 2D checkpoints' own normalisation.
     frame = (1000.0, 1000.0) if coords == 2 else None
     unit = 1000.0 if coords == 3 else 1.0
-    latencies = [*LATENCIES, smoother.window_size - 1]
+    # A low-latency checkpoint (LOSS.LAST_FRAMES) runs online below its latency only.
+    limit = smoother.info.last_frames or smoother.window_size
+    latencies = [lat for lat in (*LATENCIES, smoother.window_size - 1) if lat < limit]
     scores: dict[str, list[tuple[float, float, int]]] = {}
 
     def add(key: str, pred: np.ndarray, gt: np.ndarray) -> None:
@@ -73,7 +76,8 @@ def run_checkpoint(name: str, poses: Path, step: int) -> dict[str, object]:
 
     for _, det, gt in tqdm(sequences, desc=name):
         add("input", det, gt)
-        add("offline", smoother.smooth(det, image_size=frame), gt)
+        if not smoother.online_only:
+            add("offline", smoother.smooth(det, image_size=frame), gt)
         for latency in latencies:
             online = smoother.online(latency=latency)
             out = np.full(det.shape, np.nan)

@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         smoother = Smoother(
             method, device=args.device, min_confidence=args.min_confidence, fps=args.fps
         )
+        if smoother.online_only:
+            raise ValueError(f"--method {method}: {smoother.online_only}")
     except (FormatError, CheckpointError, ValueError) as err:
         raise SystemExit(f"error: {err}") from None
     size = tuple(args.image_size) if args.image_size else None

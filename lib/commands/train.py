@@ -150,7 +150,7 @@ def train(argv: list[str] | None = None) -> TrainingRun:
     body_model = smpl_body_model(cfg, test_data, device) if cfg.TRAIN.VALIDATE else None
     # The person size is a pass over the whole training split: measured once, for the
     # checkpoints' usage info, and reused by augmentation (other datasets measured only then).
-    info = usage_info(train_data, cfg.TRAIN.AUGMENT)
+    info = usage_info(train_data, cfg.TRAIN.AUGMENT, cfg.LOSS.LAST_FRAMES)
     augmenting = bool(info.augmentation)
     sizes = [info.person_size] + [
         training_person_size(d) if augmenting else None for d in train_data[1:]

@@ -68,6 +68,12 @@ class OnlineSmoother:
         w = smoother.window_size
         if not 0 <= latency < w:
             raise ValueError(f"latency must be between 0 and W - 1 = {w - 1}, got {latency}")
+        frames = smoother.info.last_frames
+        if frames and latency >= frames:
+            raise ValueError(
+                f"this checkpoint was trained for a latency below {frames} frames "
+                f"(LOSS.LAST_FRAMES {frames}), got latency {latency}"
+            )
         self.smoother, self.latency, self.max_gap = smoother, latency, max_gap
         self.window = w
         if smoother.resamples:

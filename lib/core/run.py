@@ -147,8 +147,11 @@ def training_person_size(dataset: SequenceSet) -> float | None:
     return float(np.median(radii)) if radii else None
 
 
-def usage_info(datasets: list[SequenceSet], augment: CfgNode | None = None) -> UsageInfo:
-    """How the training data was prepared, recorded in checkpoints."""
+def usage_info(
+    datasets: list[SequenceSet], augment: CfgNode | None = None, last_frames: int = 0
+) -> UsageInfo:
+    """How the training data was prepared, recorded in checkpoints (``last_frames``:
+    ``LOSS.LAST_FRAMES``, which makes a checkpoint one for low-latency online use)."""
     first = datasets[0]
     seq = first.sequences[0]
     norm = first.spec.normalization_2d if first.representation == "2D" else None
@@ -168,6 +171,7 @@ def usage_info(datasets: list[SequenceSet], augment: CfgNode | None = None) -> U
         estimator=",".join(d.estimator for d in datasets),
         person_size=training_person_size(first),
         augmentation=_augmentation_record(augment),
+        last_frames=last_frames,
     )
 
 

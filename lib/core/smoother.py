@@ -117,6 +117,18 @@ class Smoother:
         return bool(self.fps and trained and abs(self.fps / trained - 1) > 0.1)
 
     @property
+    def online_only(self) -> str | None:
+        """Why this checkpoint cannot smooth offline (None: it can)."""
+        frames = self.info.last_frames
+        if not frames:
+            return None
+        return (
+            f"this checkpoint was trained for online smoothing with a latency below {frames} "
+            f"frames (LOSS.LAST_FRAMES {frames}); use Smoother.online(latency < {frames}) or "
+            "another checkpoint"
+        )
+
+    @property
     def name(self) -> str:
         if self.filter_name:
             return self.filter_name
@@ -144,6 +156,8 @@ class Smoother:
         Returns:
             Smoothed keypoints, same shape and type; missing joints are NaN.
         """
+        if self.online_only:
+            raise ValueError(self.online_only)
         if isinstance(x, torch.Tensor) and (
             x.dtype in (torch.bfloat16, torch.bool) or x.is_complex()
         ):

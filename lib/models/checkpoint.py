@@ -56,6 +56,9 @@ class UsageInfo:
             units (:func:`smoothnet.utils.body_scale.person_radius`); the
             ``Smoother`` scales input people to it.
         augmentation: the training augmentation ranges (empty: none).
+        last_frames: > 0 when the training loss covered only the last
+            ``last_frames`` frames of each window (``LOSS.LAST_FRAMES``): the
+            model is then for online smoothing with a latency below it only.
     """
 
     body_representation: str | None = None
@@ -67,6 +70,7 @@ class UsageInfo:
     estimator: str | None = None
     person_size: float | None = None
     augmentation: dict[str, Any] = field(default_factory=dict)
+    last_frames: int = 0
 
 
 @dataclass

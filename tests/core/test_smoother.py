@@ -277,3 +277,28 @@ def test_online_updates_run_on_one_thread_and_restore_the_setting(random_model, 
     assert seen == [1, 1, 1] and torch.get_num_threads() == before
     with pytest.raises(ValueError, match="threads"):
         random_model.online(threads=0)
+
+
+def test_a_low_latency_checkpoint_refuses_offline_use_and_long_latencies(tmp_path):
+    """Trained with the loss on the last 4 frames of each window only (LOSS.LAST_FRAMES 4):
+    its other frames are untrained, so offline smoothing and latencies >= 4 are refused."""
+    from smoothnet.commands import smooth as smooth_command
+
+    torch.manual_seed(0)
+    spec = ModelSpec(W, hidden_size=32, res_hidden_size=8, num_blocks=1, dropout=0.0)
+    path = tmp_path / "low_latency.pth"
+    save_checkpoint(path, spec.build(), spec, UsageInfo(person_size=0.3, last_frames=4))
+    smoother = Smoother(path, device="cpu")
+    x = motion(20)
+    with pytest.raises(ValueError, match=r"latency below 4 frames \(LOSS\.LAST_FRAMES 4\)"):
+        smoother.smooth(x)
+    with pytest.raises(ValueError, match="latency below 4 frames"):
+        smoother.online(latency=4)
+    online = smoother.online(latency=3)
+    returned = [len(online.update(frame[None], [0])[1]) for frame in x]
+    assert sum(returned) == len(x) - 3
+    np.save(tmp_path / "in.npy", x)
+    argv = [str(tmp_path / "in.npy"), str(tmp_path / "out.npy"), "--method", str(path)]
+    with pytest.raises(SystemExit, match=r"error: --method .*online smoothing"):
+        smooth_command.main(argv)
+    assert not (tmp_path / "out.npy").exists()
