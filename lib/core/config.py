@@ -138,7 +138,7 @@ def get_cfg_defaults() -> CfgNode:
     c.EVALUATE.EXCLUDE_FILE = ""
     c.EVALUATE.ACCEL_ZERO_PAD = False  # True: the original's zero-padded Accel average
     c.EVALUATE.MPVPE_ROOT_ALIGNED = True  # SMPL vertices on the hip root; False: the original
-    c.EVALUATE.CHUNK_ROWS = 0  # windows x channels per model call; 0: 4096 on CPU, 65536 on CUDA
+    c.EVALUATE.CHUNK_ROWS = 0  # windows x channels per model call; 0: 65536
     # EVALUATE.TRADITION_<FILTER>.<PARAM>: every filter's parameters, from the registry
     # (smoothnet.models.filters.FILTER_SPECS), e.g. TRADITION_SAVGOL.WINDOW_SIZE 31.
     for spec in FILTER_SPECS.values():

@@ -22,10 +22,12 @@ from ..utils.windows import (
 )
 
 #: Rows (windows x channels) pushed through the model at once, per device type.
-#: CPU: large enough for efficient matrix products, small enough for the
-#: activations to stay in cache (92-93 % of the matmul rate on 2 cores). CUDA:
+#: CPU: the one size measured at least as fast as pushing every window at once
+#: both on a quiet 2-core CPU and beside one busy process per core (1.03x and
+#: 1.03x; 4,096 rows: 1.38x quiet but 0.82x loaded; ``scripts/benchmark.py
+#: --sections loaded``), with activations bounded to a few hundred MB. CUDA:
 #: large enough to fill the GPU (2.3x faster than 4096 rows on an H100).
-DEFAULT_CHUNK_ROWS = {"cpu": 4096, "cuda": 65536}
+DEFAULT_CHUNK_ROWS = {"cpu": 65536, "cuda": 65536}
 
 
 def default_chunk_rows(device: torch.device) -> int:
