@@ -35,39 +35,53 @@ sys.path.insert(0, str(ROOT))
 SHIFTS = (-0.5, -0.25, 0.0, 0.25, 0.5)
 
 
-def shifted_errors(checkpoint: str, shifts: list[float], fps: float, height: float, seed: int):
-    """MPJPE (px) of ``checkpoint`` for each shift, pooled over the demo sequences."""
+def noisy_tracks(fps: float, height: float, seed: int):
+    """``[(detections, ground truth)]``: the demo motion in 2D pixels with white noise,
+    rendered and perturbed as ``scripts/benchmark_transfer.py`` does."""
     import numpy as np
-    import torch
 
-    from scripts.benchmark_transfer import WHITE_SHARE, load_motion, render
-    from smoothnet.core.inference import smooth_sequence
-    from smoothnet.core.normalise import Normaliser
-    from smoothnet.core.smoother import Smoother
+    from scripts.benchmark_transfer import detections, load_motion, render
     from smoothnet.utils.resample import resample
 
-    smoother = Smoother(checkpoint, device="cpu")
     motion, source_fps = load_motion(ROOT / "data" / "demo")
     rng = np.random.default_rng(seed)
     tracks = []
     for seq in motion:
         gt = render(resample(seq, source_fps, fps), 2, height)
-        noise = rng.normal(size=gt.shape) * WHITE_SHARE * float(np.median(np.ptp(gt[..., 1], 1)))
-        tracks.append((gt + noise, gt))
+        tracks.append((detections(gt, "white", 2, 1.0, rng, None), gt))
+    return tracks
+
+
+def pooled_mpjpe(pairs) -> float:
+    """MPJPE over every frame of ``[(prediction, ground truth)]``."""
+    import numpy as np
+
+    from smoothnet.utils.metrics import mpjpe
+
+    return float(np.concatenate([mpjpe(p, g) for p, g in pairs]).mean())
+
+
+def shifted_errors(checkpoint: str, tracks, shifts: list[float]) -> list[float]:
+    """MPJPE (px) of ``checkpoint`` on ``tracks`` for each shift."""
+    import numpy as np
+    import torch
+
+    from smoothnet.core.inference import smooth_sequence
+    from smoothnet.core.normalise import Normaliser
+    from smoothnet.core.smoother import Smoother
+
+    smoother = Smoother(checkpoint, device="cpu")
     errors = []
     for shift in shifts:
-        total, frames = 0.0, 0
+        pairs = []
         for det, gt in tracks:
             norm = Normaliser(2, person_size=smoother.info.person_size).fit(det)
             x = torch.from_numpy(norm.to_model(det).astype(np.float32)) + shift
             with torch.no_grad():
                 y = smooth_sequence(smoother.model, x, weighting=smoother.weighting) - shift
-            out = norm.from_model(y.numpy().astype(np.float64), det.shape[1])
-            total += float(np.linalg.norm(out - gt, axis=-1).mean(axis=1).sum())
-            frames += len(gt)
-        errors.append(total / frames)
-    input_error = sum(float(np.linalg.norm(d - g, axis=-1).mean(axis=1).sum()) for d, g in tracks)
-    return errors, input_error / sum(len(g) for _, g in tracks)
+            pairs.append((norm.from_model(y.numpy().astype(np.float64), det.shape[1]), gt))
+        errors.append(pooled_mpjpe(pairs))
+    return errors
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,10 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         parser.error(f"--output {args.output}: {problem}")
     start = time.perf_counter()
+    tracks = noisy_tracks(args.fps, args.height, args.seed)
+    input_error = pooled_mpjpe(tracks)
     results = {}
-    input_error = 0.0
     for name in checkpoints:
-        results[name], input_error = shifted_errors(name, shifts, args.fps, args.height, args.seed)
+        results[name] = shifted_errors(name, tracks, shifts)
         print(name, " ".join(f"{s:+g}: {e:.3f}" for s, e in zip(shifts, results[name])))
     lines = [
         f"MPJPE (px) of the CMU demo motion at {args.fps:g} fps, {args.height:g} px tall, white "

@@ -218,7 +218,7 @@ def train(argv: list[str] | None = None) -> TrainingRun:
     if resumed is not None:
         trainer.resume(resumed, cfg.TRAIN.RESUME)
     elif cfg.TRAIN.INIT in ("linear", "checkpoint"):
-        trainer.validate_start()  # the learning curve's step-0 point: the linear model
+        trainer.validate_start()  # the learning curve's step-0 point: the starting model
     try:
         state = trainer.fit()
     except TrainingDiverged as err:
