@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slide_window_size", type=int, required=True, help="window size W")
     parser.add_argument("--base_dir", default="data/poses", help="folder of the npz layout")
     parser.add_argument("--output", type=Path, required=True, help="checkpoint to write")
+    parser.add_argument(
+        "--center_windows",
+        action="store_true",
+        help="fit on windows less their mean (the warm start of MODEL.CENTER_WINDOWS True)",
+    )
     args = parser.parse_args(argv)
     if args.slide_window_size < 1:
         parser.error(f"--slide_window_size must be >= 1, got {args.slide_window_size}")
@@ -40,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         train = SequenceSet(
             args.base_dir, args.dataset_name, args.estimator, args.body_representation, "train"
         )
-        model = fit_on_sets([train], args.slide_window_size)
+        model = fit_on_sets([train], args.slide_window_size, args.center_windows)
     except (DataError, ValueError) as err:
         raise SystemExit(f"error: {err}") from None
     args.output.parent.mkdir(parents=True, exist_ok=True)

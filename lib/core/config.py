@@ -11,7 +11,8 @@ Keys added to the original's (all documented below): ``MODEL.TYPE``,
 ``EVALUATE.CHUNK_ROWS``, ``EVALUATE.TRADITION_GAUSSIAN``, ``TRAIN.LR_SCHEDULE``,
 ``TRAIN.WARMUP_STEPS``, ``TRAIN.LR_FLOOR``, ``TRAIN.INIT``, ``TRAIN.INIT_LINEAR``,
 ``TRAIN.VALIDATE_HOLDOUT``, ``EVALUATE.WINDOW_WEIGHTS``, ``EVALUATE.TRADITION_LINEAR``,
-``TRAIN.AUGMENT``, ``LOSS.LAST_FRAMES``, ``EVALUATE.INPUT``, ``TRAIN.INIT_CHECKPOINT``.
+``TRAIN.AUGMENT``, ``LOSS.LAST_FRAMES``, ``EVALUATE.INPUT``, ``TRAIN.INIT_CHECKPOINT``,
+``MODEL.CENTER_WINDOWS``.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def get_cfg_defaults() -> CfgNode:
     c.MODEL.RES_HIDDEN_SIZE = 256
     c.MODEL.NUM_BLOCK = 3
     c.MODEL.DROPOUT = 0.5
+    # Smooth each window less its per-channel mean and add the mean back: the model is
+    # then translation-equivariant (a trajectory's level cannot change how it is
+    # smoothed). False is the original.
+    c.MODEL.CENTER_WINDOWS = False
 
     c.TRAIN = CfgNode()
     c.TRAIN.BATCH_SIZE = 1024  # global batch (split over processes when distributed)

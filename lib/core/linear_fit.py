@@ -35,8 +35,11 @@ LINEAR_CHECKPOINT = "linear.pth.tar"
 TRAIN_INITS: tuple[str, ...] = ("random", "linear", "checkpoint")
 
 
-def fit_on_sets(datasets: list[SequenceSet], window_size: int) -> LinearWindowModel:
-    """Fit the linear window model on every sequence of the given (training) sets."""
+def fit_on_sets(
+    datasets: list[SequenceSet], window_size: int, center_windows: bool = False
+) -> LinearWindowModel:
+    """Fit the linear window model on every sequence of the given (training) sets
+    (on centred windows with ``center_windows``)."""
     sequences = [s for d in datasets for s in d.sequences]
     start = time.perf_counter()
     pairs = tqdm(
@@ -45,7 +48,7 @@ def fit_on_sets(datasets: list[SequenceSet], window_size: int) -> LinearWindowMo
         desc=f"least squares W={window_size}",
         leave=False,
     )
-    model = fit_linear_window_model(pairs, window_size)
+    model = fit_linear_window_model(pairs, window_size, center_windows)
     logger.info(
         "fitted the linear window model (W=%d) on %d sequences in %.1f s",
         window_size,
@@ -66,16 +69,21 @@ def save_linear(
     ``info`` is the training run's usage information when it has one (saves measuring
     the datasets again); the linear fit itself is never augmented.
     """
-    spec = ModelSpec(window_size=model.window_size, model_type="linear")
+    spec = ModelSpec(
+        window_size=model.window_size, model_type="linear", center_windows=model.center_windows
+    )
     info = usage_info(datasets) if info is None else replace(info, augmentation={})
     save_checkpoint(path, model, spec, info)
 
 
-def load_linear(path: str | Path, window_size: int | None = None) -> LinearWindowModel:
-    """Read a linear checkpoint; with ``window_size``, check that it has that window.
+def load_linear(
+    path: str | Path, window_size: int | None = None, center_windows: bool | None = None
+) -> LinearWindowModel:
+    """Read a linear checkpoint; with ``window_size`` (``center_windows``), check that it
+    has that window (that centring).
 
     Raises:
-        CheckpointError: unreadable file, another model type, or another W.
+        CheckpointError: unreadable file, another model type, another W or centring.
     """
     loaded = load_checkpoint(path)
     if loaded.spec.model_type != "linear":
@@ -83,6 +91,11 @@ def load_linear(path: str | Path, window_size: int | None = None) -> LinearWindo
     if window_size is not None and loaded.spec.window_size != window_size:
         raise CheckpointError(
             f"{path}: window size {loaded.spec.window_size}, but the model's is {window_size}"
+        )
+    if center_windows is not None and loaded.spec.center_windows != center_windows:
+        raise CheckpointError(
+            f"{path}: center_windows {loaded.spec.center_windows}, but the model's is "
+            f"{center_windows} (MODEL.CENTER_WINDOWS)"
         )
     assert isinstance(loaded.model, LinearWindowModel)
     return loaded.model
@@ -108,11 +121,11 @@ def start_from_linear(
     window = model.window_size
     if cfg.TRAIN.INIT_LINEAR:
         try:
-            linear = load_linear(cfg.TRAIN.INIT_LINEAR, window)
+            linear = load_linear(cfg.TRAIN.INIT_LINEAR, window, model.center_windows)
         except CheckpointError as err:
             raise SetupError(f"TRAIN.INIT_LINEAR: {err}") from None
     else:
-        linear = fit_on_sets(train_sets, window)
+        linear = fit_on_sets(train_sets, window, model.center_windows)
         if run_dir is not None:
             save_linear(run_dir / LINEAR_CHECKPOINT, linear, train_sets, info)
     try:

@@ -128,6 +128,7 @@ def model_spec(cfg: CfgNode) -> ModelSpec:
         res_hidden_size=cfg.MODEL.RES_HIDDEN_SIZE,
         num_blocks=cfg.MODEL.NUM_BLOCK,
         dropout=cfg.MODEL.DROPOUT,
+        center_windows=bool(cfg.MODEL.CENTER_WINDOWS),
     )
 
 

@@ -109,11 +109,12 @@ class LoadedCheckpoint:
     def summary(self) -> str:
         """One line describing what was loaded."""
         s = self.spec
+        centred = " centred" if s.center_windows else ""
         if s.model_type == "linear":
-            return f"linear W={s.window_size} ({self.source_format})"
+            return f"linear W={s.window_size}{centred} ({self.source_format})"
         return (
             f"{s.model_type} W={s.window_size} H={s.hidden_size} R={s.res_hidden_size} "
-            f"B={s.num_blocks} ({self.source_format}"
+            f"B={s.num_blocks}{centred} ({self.source_format}"
             + (
                 ", architecture inferred from tensor shapes"
                 if self.source_format == "original"

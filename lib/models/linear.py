@@ -11,6 +11,10 @@ the bias) are accumulated one sequence at a time, so no window matrix of the
 whole training set is ever held in memory, and the normal equations are
 solved once in float64.
 
+With ``center_windows`` the model is ``A (x - m) + b + m``, ``m`` the window's
+mean (the fit then uses centred windows and targets), as for a SmoothNet
+trained with ``MODEL.CENTER_WINDOWS``, which it warm-starts.
+
 The model is applied exactly like SmoothNet (stride-1 windows, overlapping
 outputs averaged: :func:`smoothnet.core.inference.smooth_sequence`). It is the
 honest anchor for a trained SmoothNet: a network that does not beat it has
@@ -25,6 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .smoothnet import smooth_centered
+
 
 class LinearWindowModel(nn.Module):
     """``(..., W) -> (..., W)``: ``x @ A^T + b`` on the last (time) axis.
@@ -33,6 +39,8 @@ class LinearWindowModel(nn.Module):
         window_size: window length W.
         matrix: optional ``(W, W)`` initial ``A`` (default: identity).
         bias: optional ``(W,)`` initial ``b`` (default: zeros).
+        center_windows: apply ``A`` and ``b`` to each window less its mean and
+            add the mean back.
     """
 
     def __init__(
@@ -40,12 +48,14 @@ class LinearWindowModel(nn.Module):
         window_size: int,
         matrix: torch.Tensor | np.ndarray | None = None,
         bias: torch.Tensor | np.ndarray | None = None,
+        center_windows: bool = False,
     ) -> None:
         super().__init__()
         if window_size < 1:
             raise ValueError(f"window_size must be >= 1, got {window_size}")
         self.window_size = window_size
         self.output_size = window_size
+        self.center_windows = bool(center_windows)
         self.linear = nn.Linear(window_size, window_size)
         with torch.no_grad():
             a = torch.eye(window_size) if matrix is None else torch.as_tensor(matrix)
@@ -75,7 +85,7 @@ class LinearWindowModel(nn.Module):
                 f"expected windows of {self.window_size} frames on the last axis, "
                 f"got shape {tuple(x.shape)}"
             )
-        return self.linear(x.to(self.linear.weight.dtype))
+        return smooth_centered(self.linear, x.to(self.linear.weight.dtype), self.center_windows)
 
 
 def sequence_windows(x: np.ndarray | torch.Tensor, window_size: int) -> torch.Tensor:
@@ -101,12 +111,14 @@ class LeastSquaresAccumulator:
 
     Args:
         window_size: window length W.
+        center_windows: fit on windows and targets less each input window's mean.
     """
 
-    def __init__(self, window_size: int) -> None:
+    def __init__(self, window_size: int, center_windows: bool = False) -> None:
         if window_size < 1:
             raise ValueError(f"window_size must be >= 1, got {window_size}")
         self.window_size = window_size
+        self.center_windows = bool(center_windows)
         self.xtx = torch.zeros((window_size + 1, window_size + 1), dtype=torch.float64)
         self.xty = torch.zeros((window_size + 1, window_size), dtype=torch.float64)
         self.rows = 0
@@ -124,6 +136,9 @@ class LeastSquaresAccumulator:
         if len(x) == 0:
             return
         y = sequence_windows(groundtruth, self.window_size)
+        if self.center_windows:
+            level = x.mean(dim=1, keepdim=True)
+            x, y = x - level, y - level
         ones = x.new_ones((len(x), 1))
         xa = torch.cat([x, ones], dim=1)
         self.xtx += xa.T @ xa
@@ -141,6 +156,11 @@ class LeastSquaresAccumulator:
                 f"no training window: every sequence is shorter than W = {self.window_size}"
             )
         xtx, xty = self.xtx.numpy(), self.xty.numpy()
+        if self.center_windows:
+            # Centred windows sum to zero, so A is determined up to A + v 1^T: take the
+            # minimum-norm solution, whose rows sum to zero (then A (x - m) = A x).
+            solution = np.linalg.lstsq(xtx, xty, rcond=None)[0]
+            return solution[:-1].T, solution[-1]
         try:
             solution = np.linalg.solve(xtx, xty)
         except np.linalg.LinAlgError:  # rank-deficient data: the minimum-norm solution
@@ -151,16 +171,25 @@ class LeastSquaresAccumulator:
 
 
 def fit_linear_window_model(
-    pairs: Iterable[tuple[np.ndarray, np.ndarray]], window_size: int
+    pairs: Iterable[tuple[np.ndarray, np.ndarray]],
+    window_size: int,
+    center_windows: bool = False,
 ) -> LinearWindowModel:
     """Fit ``A`` and ``b`` on ``(detected, groundtruth)`` ``(T, C)`` pairs.
+
+    Args:
+        pairs: training sequences.
+        window_size: W.
+        center_windows: fit (and apply) the model on centred windows.
 
     Returns:
         The fitted model (float32 weights, eval mode).
     """
-    acc = LeastSquaresAccumulator(window_size)
+    acc = LeastSquaresAccumulator(window_size, center_windows)
     for detected, groundtruth in pairs:
         acc.add(detected, groundtruth)
     matrix, bias = acc.solve()
-    model = LinearWindowModel(window_size, torch.from_numpy(matrix), torch.from_numpy(bias))
+    model = LinearWindowModel(
+        window_size, torch.from_numpy(matrix), torch.from_numpy(bias), center_windows
+    )
     return model.float().eval()

@@ -29,6 +29,7 @@ class MotionAwareSmoothNet(SmoothNet):
         res_hidden_size: residual bottleneck width R of every branch.
         num_blocks: residual blocks B per branch.
         dropout: dropout probability.
+        center_windows: smooth each window less its mean (see :class:`SmoothNet`).
 
     Input and output are ``(N, C, W)``.
     """
@@ -40,6 +41,7 @@ class MotionAwareSmoothNet(SmoothNet):
         res_hidden_size: int = 256,
         num_blocks: int = 3,
         dropout: float = 0.5,
+        center_windows: bool = False,
     ) -> None:
         if window_size < 3:
             raise ValueError(f"motion-aware SmoothNet needs window_size >= 3, got {window_size}")
@@ -51,6 +53,7 @@ class MotionAwareSmoothNet(SmoothNet):
             res_hidden_size=res_hidden_size,
             num_blocks=num_blocks,
             dropout=dropout,
+            center_windows=center_windows,
         )
         w = window_size
         self.velocity_branch = TemporalMLP(
@@ -61,14 +64,8 @@ class MotionAwareSmoothNet(SmoothNet):
         )
         self.fusion = nn.Linear(3 * w, w)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Smooth windows ``(N, C, W)`` -> ``(N, C, W)``."""
-        if x.shape[-1] != self.window_size:
-            raise ValueError(
-                f"expected windows of {self.window_size} frames on the last axis, "
-                f"got shape {tuple(x.shape)}"
-            )
-        x = x.to(self.encoder[0].weight.dtype)
+    def smooth_windows(self, x: torch.Tensor) -> torch.Tensor:
+        """The three branches and the fusion on checked ``(N, C, W)`` windows."""
         velocity = x[..., 1:] - x[..., :-1]
         acceleration = velocity[..., 1:] - velocity[..., :-1]
         branches = (

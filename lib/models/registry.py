@@ -35,6 +35,8 @@ class ModelSpec:
         res_hidden_size: residual bottleneck width R.
         num_blocks: residual blocks B.
         dropout: dropout probability (only matters in training).
+        center_windows: the model smooths each window less its mean and adds
+            the mean back (``MODEL.CENTER_WINDOWS``; every model type).
     """
 
     window_size: int
@@ -43,16 +45,18 @@ class ModelSpec:
     res_hidden_size: int = 256
     num_blocks: int = 3
     dropout: float = 0.5
+    center_windows: bool = False
 
     def build(self) -> nn.Module:
         """A freshly initialised model of this architecture."""
         if self.model_type == "linear":
-            return LinearWindowModel(self.window_size)
+            return LinearWindowModel(self.window_size, center_windows=self.center_windows)
         kwargs = dict(
             hidden_size=self.hidden_size,
             res_hidden_size=self.res_hidden_size,
             num_blocks=self.num_blocks,
             dropout=self.dropout,
+            center_windows=self.center_windows,
         )
         if self.model_type == "smoothnet":
             return SmoothNet(self.window_size, **kwargs)

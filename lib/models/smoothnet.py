@@ -11,8 +11,31 @@ The parameter names (``encoder.0``, ``res_blocks.{i}.linear1/linear2``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
+
+
+def smooth_centered(
+    smooth: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, center: bool
+) -> torch.Tensor:
+    """``smooth(x - m) + m`` with ``m`` each window's mean over time, or ``smooth(x)``.
+
+    Centring makes a window model translation-equivariant per channel: a
+    constant added to a window comes out added to the result, whatever the
+    weights, so where a trajectory lies in model space cannot change how it
+    is smoothed (``MODEL.CENTER_WINDOWS``).
+
+    Args:
+        smooth: the window model, ``(..., W) -> (..., W_out)``.
+        x: ``(..., W)`` windows, time on the last axis.
+        center: subtract and restore the window means.
+    """
+    if not center:
+        return smooth(x)
+    level = x.mean(dim=-1, keepdim=True)
+    return smooth(x - level) + level
 
 
 class BernoulliDropout(nn.Module):
@@ -128,6 +151,8 @@ class SmoothNet(TemporalMLP):
         res_hidden_size: residual bottleneck width R.
         num_blocks: number of residual blocks B.
         dropout: dropout probability.
+        center_windows: smooth each window less its mean and add the mean back
+            (:func:`smooth_centered`; off in the original).
 
     Input and output are ``(N, C, W)``: N windows, C channels, W frames.
     """
@@ -140,6 +165,7 @@ class SmoothNet(TemporalMLP):
         res_hidden_size: int = 256,
         num_blocks: int = 3,
         dropout: float = 0.5,
+        center_windows: bool = False,
     ) -> None:
         output_size = window_size if output_size is None else output_size
         if output_size > window_size:
@@ -151,6 +177,7 @@ class SmoothNet(TemporalMLP):
         )
         self.window_size = window_size
         self.output_size = output_size
+        self.center_windows = bool(center_windows)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Smooth windows.
@@ -167,4 +194,9 @@ class SmoothNet(TemporalMLP):
                 f"expected windows of {self.window_size} frames on the last axis, "
                 f"got shape {tuple(x.shape)}"
             )
-        return super().forward(x.to(self.encoder[0].weight.dtype))
+        x = x.to(self.encoder[0].weight.dtype)
+        return smooth_centered(self.smooth_windows, x, self.center_windows)
+
+    def smooth_windows(self, x: torch.Tensor) -> torch.Tensor:
+        """The network itself on checked ``(N, C, W)`` windows (no centring)."""
+        return TemporalMLP.forward(self, x)

@@ -178,3 +178,37 @@ def test_bad_command_lines_fail_with_one_line(tmp_path, capsys):
                              "--checkpoint", "x", "--tradition", "median", "DEVICE", "cpu"])  # fmt: skip
     with pytest.raises(SystemExit, match="ground-truth file not found"):
         train(tmp_path / "nowhere", tmp_path / "out", "TRAIN.EPOCH", "1")
+
+
+def test_centred_run_starts_from_a_centred_linear_model(data_dir, tmp_path):
+    from smoothnet.models.linear import LinearWindowModel
+
+    out = tmp_path / "results"
+    assert train(data_dir, out, "TRAIN.EPOCH", "1", "TRAIN.INIT", "linear",
+                 "MODEL.CENTER_WINDOWS", "True") == 0  # fmt: skip
+    (run,) = run_dirs(out)
+    linear = load_checkpoint(run / "linear.pth.tar")
+    trained = load_checkpoint(run / "checkpoint_last.pth.tar")
+    assert linear.spec.center_windows and trained.spec.center_windows
+    assert isinstance(linear.model, LinearWindowModel)
+    # Step 0 is the centred least-squares model: the evaluation's linear row (read from
+    # the run's linear.pth.tar) equals the step-0 validation of the network.
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert records[0]["step"] == 0
+    eval_out = tmp_path / "eval"
+    argv = ["--cfg", str(run / "config.yaml"), "--checkpoint", str(run / "checkpoint_last.pth.tar"),
+            "--tradition", "linear", "OUTPUT_DIR", str(eval_out)]  # fmt: skip
+    assert eval_smoothnet.main(argv) == 0
+    (eval_run,) = run_dirs(eval_out)
+    metrics = json.loads((eval_run / "metrics.json").read_text())["results"]["h36m_fcn_3D"]
+    for metric in ("mpjpe", "accel"):
+        assert metrics[f"linear_{metric}"] == pytest.approx(
+            records[0]["validation"]["h36m_fcn_3D"][f"smoothnet_{metric}"], rel=1e-4
+        )
+    # An uncentred least-squares model cannot start a centred run (and the reverse).
+    plain_out = tmp_path / "plain"
+    assert train(data_dir, plain_out, "TRAIN.EPOCH", "1", "TRAIN.INIT", "linear") == 0
+    plain_linear = run_dirs(plain_out)[0] / "linear.pth.tar"
+    with pytest.raises(SystemExit, match=r"TRAIN\.INIT_LINEAR: .*center_windows False"):
+        train(data_dir, out, "TRAIN.INIT", "linear", "MODEL.CENTER_WINDOWS", "True",
+              "TRAIN.INIT_LINEAR", str(plain_linear))  # fmt: skip

@@ -91,3 +91,37 @@ def test_linear_checkpoint_round_trip(tmp_path, rng):
     assert loaded.summary() == "linear W=5 (smoothnet-py/1)"
     torch.testing.assert_close(loaded.model.matrix, model.matrix)
     torch.testing.assert_close(loaded.model.bias, model.bias)
+
+
+def test_centred_fit_matches_explicit_least_squares_on_centred_windows(rng):
+    pairs = noisy_pairs(rng, [40, 23, 9])
+    window = 8
+    rows_x, rows_y = [], []
+    for det, gt in pairs:  # slow reference: subtract each input window's mean by hand
+        for c in range(det.shape[1]):
+            for s in range(det.shape[0] - window + 1):
+                level = det[s : s + window, c].mean()
+                rows_x.append(np.append(det[s : s + window, c] - level, 1.0))
+                rows_y.append(gt[s : s + window, c] - level)
+    # The centred windows are rank-deficient (they sum to zero): both sides take the
+    # minimum-norm solution, whose rows of A sum to zero.
+    solution = np.linalg.lstsq(np.array(rows_x), np.array(rows_y), rcond=None)[0]
+    assert np.abs(solution[:-1].sum(axis=0)).max() < 1e-8
+    model = fit_linear_window_model(pairs, window, center_windows=True).double()
+    assert model.center_windows
+    np.testing.assert_allclose(model.matrix.detach().numpy(), solution[:-1].T, atol=1e-6)
+    np.testing.assert_allclose(model.bias.detach().numpy(), solution[-1], atol=1e-6)
+    # Applied as A (x - m) + b + m.
+    x = torch.as_tensor(pairs[0][0][:window].T)
+    level = x.mean(dim=-1, keepdim=True)
+    expected = (x - level) @ torch.as_tensor(solution[:-1]) + torch.as_tensor(solution[-1]) + level
+    torch.testing.assert_close(model(x), expected, atol=1e-6, rtol=0)
+
+
+def test_centred_linear_checkpoint_keeps_its_centring(tmp_path, rng):
+    model = LinearWindowModel(5, rng.normal(size=(5, 5)), rng.normal(size=5), center_windows=True)
+    save_checkpoint(tmp_path / "linear.pth.tar", model, ModelSpec(5, "linear", center_windows=True))
+    loaded = load_checkpoint(tmp_path / "linear.pth.tar")
+    assert loaded.spec.center_windows and loaded.model.center_windows
+    x = torch.as_tensor(rng.normal(size=(3, 5)), dtype=torch.float32)
+    torch.testing.assert_close(loaded.model(x), model(x))

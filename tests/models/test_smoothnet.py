@@ -98,3 +98,24 @@ def test_motion_aware_branch_inputs():
     aware(ramp)
     torch.testing.assert_close(seen["v"], torch.full((1, 2, 4), 0.5))
     assert seen["a"].abs().max() == 0
+
+
+@pytest.mark.parametrize("model_type", ["smoothnet", "motion_aware", "linear"])
+def test_centred_windows_make_any_model_translation_equivariant(model_type):
+    from smoothnet.models.registry import ModelSpec
+
+    torch.manual_seed(2)
+    spec = ModelSpec(10, model_type, hidden_size=24, res_hidden_size=6, num_blocks=2,
+                     center_windows=True)  # fmt: skip
+    model = spec.build().double().eval()
+    if model_type == "linear":  # the identity would be equivariant anyway
+        torch.nn.init.normal_(model.linear.weight)
+        torch.nn.init.normal_(model.linear.bias)
+    x = torch.randn(5, 4, 10, dtype=torch.float64)
+    offset = torch.randn(5, 4, 1, dtype=torch.float64) * 10  # one constant per window and channel
+    torch.testing.assert_close(model(x + offset), model(x) + offset, atol=1e-10, rtol=0)
+    # Without centring the same weights are not equivariant.
+    plain = ModelSpec(10, model_type, hidden_size=24, res_hidden_size=6, num_blocks=2).build()
+    plain.load_state_dict(model.state_dict())
+    plain = plain.double().eval()
+    assert (plain(x + offset) - plain(x) - offset).abs().max() > 1e-3

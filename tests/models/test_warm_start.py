@@ -50,3 +50,19 @@ def test_gradients_reach_the_free_units_at_step_0():
     model(torch.randn(4, 3, 8)).pow(2).sum().backward()
     assert model.decoder.weight.grad[:, 16:].abs().sum() > 0  # the random rows' columns
     assert model.res_blocks[0].linear2.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("model_type", ["smoothnet", "motion_aware"])
+def test_centred_model_starts_as_the_centred_linear_model(model_type):
+    torch.manual_seed(1)
+    window = 12
+    spec = ModelSpec(window, model_type, hidden_size=32, res_hidden_size=8, num_blocks=2,
+                     center_windows=True)  # fmt: skip
+    model = spec.build().double()
+    matrix = torch.randn(window, window, dtype=torch.float64) * 0.3
+    bias = torch.randn(window, dtype=torch.float64) * 0.1
+    warm_start_from_linear(model, matrix, bias)
+    x = torch.randn(4, 3, window, dtype=torch.float64) + 5.0
+    level = x.mean(dim=-1, keepdim=True)
+    expected = (x - level) @ matrix.T + bias + level
+    assert (model.eval()(x) - expected).abs().max() < 1e-12
