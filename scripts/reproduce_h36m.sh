@@ -25,23 +25,23 @@ if [ ! -f "$POSES/h36m_fcn_3D/detected/h36m_fcn_3D_test.npz" ]; then
     "$PY" scripts/prepare_h36m_fcn.py --poses "$POSES"
 fi
 
-# setting name, estimator, representation, training config, extra training overrides
+# setting name, estimator, representation, window size, training config, extra overrides
 # (docs/training.md lists every run's command and CPU time)
 # (the shipped 3D motion-aware checkpoint predates its line here: its config.yaml in
 # data/checkpoints/ holds the recipe it was trained with)
 SETTINGS=(
-    "h36m_fcn_3D_w32 fcn 3D configs/h36m_cpu.yaml"
-    "h36m_fcn_3D_w32_motion_aware fcn 3D configs/h36m_cpu.yaml MODEL.TYPE motion_aware"
-    "h36m_fcn_3D_w32_augmented fcn 3D configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
-    "h36m_hourglass_2D_w32 hourglass 2D configs/h36m_cpu.yaml"
-    "h36m_hourglass_2D_w32_motion_aware hourglass 2D configs/h36m_cpu_augmented.yaml MODEL.TYPE motion_aware TRAIN.EPOCH 7"
-    "h36m_hourglass_2D_w32_augmented hourglass 2D configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
+    "h36m_fcn_3D_w32 fcn 3D 32 configs/h36m_cpu.yaml"
+    "h36m_fcn_3D_w32_motion_aware fcn 3D 32 configs/h36m_cpu.yaml MODEL.TYPE motion_aware"
+    "h36m_fcn_3D_w32_augmented fcn 3D 32 configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
+    "h36m_hourglass_2D_w32 hourglass 2D 32 configs/h36m_cpu.yaml"
+    "h36m_hourglass_2D_w32_motion_aware hourglass 2D 32 configs/h36m_cpu_augmented.yaml MODEL.TYPE motion_aware TRAIN.EPOCH 7"
+    "h36m_hourglass_2D_w32_augmented hourglass 2D 32 configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
 )
 FLAGGED="$POSES/h36m_hourglass_2D/flagged.json"
 for setting in "${SETTINGS[@]}"; do
-    read -r name estimator representation config extra <<<"$setting"
+    read -r name estimator representation window config extra <<<"$setting"
     flags=(--dataset_name h36m --estimator "$estimator" --body_representation "$representation"
-           --slide_window_size 32)
+           --slide_window_size "$window")
     if [ "${TRAIN:-0}" = 1 ]; then
         # shellcheck disable=SC2086
         "$PY" train_smoothnet.py --cfg "$config" "${flags[@]}" \

@@ -6,7 +6,9 @@ setting, one row per method: the input, every baseline of the basic model's
 evaluation (filters and the least-squares linear model), SmoothNet and
 motion-aware SmoothNet, with MPJPE, PA-MPJPE and Accel; then a line saying
 whether SmoothNet beats every baseline on both MPJPE and Accel, and which
-ones it does not. Also writes ``<results>/table.md``::
+ones it does not. Settings evaluated at other window sizes (``..._w8``,
+``_w16``, ``_w64``) get one more table per representation: SmoothNet and the
+least-squares model of the same W, per W. Also writes ``<results>/table.md``::
 
     python scripts/results_table.py --results results/h36m
 """
@@ -35,6 +37,10 @@ SETTINGS = (
     ("h36m_fcn_3D_w32", "mm", "3D, lifted Hourglass detections (h36m_fcn_3D), W 32"),
     ("h36m_hourglass_2D_w32", "px", "2D, Hourglass detections (h36m_hourglass_2D), W 32"),
 )
+
+
+#: Window sizes of the per-W table (the published sizes).
+WINDOW_SIZES = (8, 16, 32, 64)
 
 
 #: Other checkpoints of a setting, by folder suffix, shown below its SmoothNet row.
@@ -96,6 +102,28 @@ def table(folder: Path, unit: str) -> str:
     return "\n".join(lines) + "\n\n" + verdict(rows)
 
 
+def window_table(results: Path, name: str, unit: str) -> str | None:
+    """SmoothNet and its least-squares model per window size, all test pairs (None when
+    fewer than two sizes of ``name`` (a ``..._w32`` setting) were evaluated)."""
+    stem = name.removesuffix("_w32")
+    found = [(w, results / f"{stem}_w{w}") for w in WINDOW_SIZES]
+    found = [(w, folder) for w, folder in found if folder.is_dir()]
+    if len(found) < 2:
+        return None
+    lines = [f"| W | SmoothNet MPJPE ({unit}) | PA-MPJPE ({unit}) | Accel ({unit}/frame²) "
+             f"| least squares MPJPE | least squares Accel |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for w, folder in found:
+        (values,) = newest_metrics(folder)["results"].values()
+        ours = " | ".join(f"{values[f'smoothnet_{m}']:.3f}" for m, _ in METRICS)
+        linear = " | ".join(
+            f"{values[key]:.3f}" if key in values else "—"
+            for key in ("linear_mpjpe", "linear_accel")
+        )
+        lines.append(f"| {w} | {ours} | {linear} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", type=Path, default=Path("results/h36m"))
@@ -106,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             folder = args.results / f"{name}{suffix}"
             if folder.is_dir():
                 parts.append(f"### {title}, {scope}\n\n{table(folder, unit)}\n")
+        sizes = window_table(args.results, name, unit)
+        if sizes is not None:
+            label = title.removesuffix(", W 32")
+            parts.append(f"### {label}, by window size, all 235 test pairs\n\n{sizes}\n")
     if not parts:
         raise SystemExit(f"error: no evaluated settings under {args.results}")
     text = "\n".join(parts)

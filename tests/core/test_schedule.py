@@ -51,3 +51,22 @@ def test_unknown_schedule_is_refused():
     cfg.TRAIN.LR_SCHEDULE = "step"
     with pytest.raises(ValueError, match=r"TRAIN\.LR_SCHEDULE must be one of epoch, cosine"):
         make_optimizer(torch.nn.Linear(1, 1), cfg)
+
+
+def test_fused_adam_makes_the_plain_amsgrad_update():
+    from smoothnet.core.trainer import adam
+
+    torch.manual_seed(4)
+    model = torch.nn.Linear(6, 3)
+    reference = torch.nn.Linear(6, 3)
+    reference.load_state_dict(model.state_dict())
+    ours, plain = adam(model, 0.01), torch.optim.Adam(reference.parameters(), lr=0.01, amsgrad=True)
+    for _ in range(5):
+        x = torch.randn(8, 6)
+        for net, opt in ((model, ours), (reference, plain)):
+            opt.zero_grad()
+            (net(x) ** 2).mean().backward()
+            opt.step()
+    for a, b in zip(model.parameters(), reference.parameters()):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+    assert ours.defaults["amsgrad"]

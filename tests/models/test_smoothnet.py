@@ -119,3 +119,23 @@ def test_centred_windows_make_any_model_translation_equivariant(model_type):
     plain.load_state_dict(model.state_dict())
     plain = plain.double().eval()
     assert (plain(x + offset) - plain(x) - offset).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize("p", [0.25, 0.5, 0.3])  # 0.3: not a multiple of 1/256 (float path)
+def test_bernoulli_dropout_keeps_1_minus_p_and_rescales(p):
+    from smoothnet.models.smoothnet import BernoulliDropout
+
+    torch.manual_seed(3)
+    drop = BernoulliDropout(p).train()
+    x = torch.full((400, 1000), 2.0)
+    y = drop(x)
+    kept = y != 0
+    # 400,000 draws: the kept share is within 5 standard errors of 1 - p.
+    assert abs(kept.float().mean().item() - (1 - p)) < 5 * ((p * (1 - p)) / x.numel()) ** 0.5
+    torch.testing.assert_close(y[kept], torch.full_like(y[kept], 2.0 / (1 - p)))
+    assert torch.equal(drop.eval()(x), x)
+    # Gradients flow through the kept elements only, scaled like the values.
+    x = torch.ones(50, 20, requires_grad=True)
+    out = drop.train()(x)
+    out.sum().backward()
+    torch.testing.assert_close(x.grad, out.detach())

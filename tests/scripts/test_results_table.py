@@ -48,3 +48,20 @@ def test_verdict_names_every_baseline_that_wins():
 def test_no_results_is_one_line(tmp_path):
     with pytest.raises(SystemExit, match="no evaluated settings"):
         results_table.main(["--results", str(tmp_path)])
+
+
+def test_window_size_table_lists_every_evaluated_size(tmp_path):
+    for w, offset in ((8, 30), (32, 10), (64, 20)):
+        write_run(tmp_path / f"h36m_fcn_3D_w{w}" / "run",
+                  metric_values(("smoothnet", "linear", "input"), offset))  # fmt: skip
+    assert results_table.main(["--results", str(tmp_path)]) == 0
+    text = (tmp_path / "table.md").read_text()
+    part = text.split("### 3D, lifted Hourglass detections (h36m_fcn_3D), by window size, "
+                      "all 235 test pairs\n\n")[1].splitlines()  # fmt: skip
+    assert part[2:5] == [
+        "| 8 | 30.000 | 30.100 | 30.200 | 31.000 | 31.200 |",
+        "| 32 | 10.000 | 10.100 | 10.200 | 11.000 | 11.200 |",
+        "| 64 | 20.000 | 20.100 | 20.200 | 21.000 | 21.200 |",
+    ]
+    # A single size gives no such table.
+    assert results_table.window_table(tmp_path, "h36m_hourglass_2D_w32", "px") is None
