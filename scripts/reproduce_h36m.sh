@@ -26,7 +26,9 @@ if [ ! -f "$POSES/h36m_fcn_3D/detected/h36m_fcn_3D_test.npz" ]; then
 fi
 
 # setting name, estimator, representation, window size, training config, extra overrides
-# (docs/training.md lists every run's command and CPU time)
+# (docs/training.md lists every run's command and CPU time); a name starting with "-" is a
+# first training stage: trained (TRAIN=1), its last checkpoint kept as
+# results/h36m_train/<name>/checkpoint_last.pth.tar for the next setting, not evaluated
 # (the shipped 3D motion-aware checkpoint predates its line here: its config.yaml in
 # data/checkpoints/ holds the recipe it was trained with)
 SETTINGS=(
@@ -35,13 +37,26 @@ SETTINGS=(
     "h36m_fcn_3D_w32_augmented fcn 3D 32 configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
     "h36m_hourglass_2D_w32 hourglass 2D 32 configs/h36m_cpu.yaml"
     "h36m_hourglass_2D_w32_motion_aware hourglass 2D 32 configs/h36m_cpu_augmented.yaml MODEL.TYPE motion_aware TRAIN.EPOCH 7"
-    "h36m_hourglass_2D_w32_augmented hourglass 2D 32 configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
+    "-h36m_hourglass_2D_w32_augmented_stage1 hourglass 2D 32 configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6 MODEL.CENTER_WINDOWS True"
+    "h36m_hourglass_2D_w32_augmented hourglass 2D 32 configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 2 MODEL.CENTER_WINDOWS True TRAIN.INIT checkpoint TRAIN.INIT_CHECKPOINT results/h36m_train/h36m_hourglass_2D_w32_augmented_stage1/checkpoint_last.pth.tar TRAIN.LR 0.0001 TRAIN.WARMUP_STEPS 100 TRAIN.AUGMENT.SYNTHETIC_SHARE 0.8"
+    "h36m_hourglass_2D_w16 hourglass 2D 16 configs/h36m_cpu.yaml"
 )
 FLAGGED="$POSES/h36m_hourglass_2D/flagged.json"
 for setting in "${SETTINGS[@]}"; do
     read -r name estimator representation window config extra <<<"$setting"
     flags=(--dataset_name h36m --estimator "$estimator" --body_representation "$representation"
            --slide_window_size "$window")
+    if [ "${name:0:1}" = - ]; then
+        name=${name:1}
+        if [ "${TRAIN:-0}" = 1 ]; then
+            # shellcheck disable=SC2086
+            "$PY" train_smoothnet.py --cfg "$config" "${flags[@]}" DATASET.BASE_DIR "$POSES" \
+                OUTPUT_DIR "results/h36m_train/$name" EXP_NAME "$name" $extra
+            run=$(ls -td "results/h36m_train/$name"/*/ | head -1)
+            cp "$run/checkpoint_last.pth.tar" "results/h36m_train/$name/checkpoint_last.pth.tar"
+        fi
+        continue
+    fi
     if [ "${TRAIN:-0}" = 1 ]; then
         # shellcheck disable=SC2086
         "$PY" train_smoothnet.py --cfg "$config" "${flags[@]}" \

@@ -32,6 +32,15 @@ def train(data_dir: Path, output: Path, *extra: str) -> int:
     return train_smoothnet.main(argv)
 
 
+def evaluate(run: Path, checkpoint: str, tradition: str, output: Path) -> tuple[Path, dict]:
+    """Evaluate a run's checkpoint with eval_smoothnet; (its run folder, its metrics)."""
+    argv = ["--cfg", str(run / "config.yaml"), "--checkpoint", str(run / checkpoint),
+            "--tradition", tradition, "OUTPUT_DIR", str(output)]  # fmt: skip
+    assert eval_smoothnet.main(argv) == 0
+    (eval_run,) = run_dirs(output)
+    return eval_run, json.loads((eval_run / "metrics.json").read_text())["results"]["h36m_fcn_3D"]
+
+
 def test_train_resume_evaluate(data_dir, tmp_path):
     out = tmp_path / "results"
     assert train(data_dir, out, "TRAIN.EPOCH", "2") == 0
@@ -63,12 +72,7 @@ def test_train_resume_evaluate(data_dir, tmp_path):
     assert resumed.info.fps == 50.0
 
     # Evaluate against every filter.
-    eval_out = tmp_path / "eval"
-    argv = ["--cfg", str(run / "config.yaml"), "--checkpoint", str(run / "checkpoint_best.pth.tar"),
-            "--tradition", "all", "OUTPUT_DIR", str(eval_out)]  # fmt: skip
-    assert eval_smoothnet.main(argv) == 0
-    (eval_run,) = run_dirs(eval_out)
-    metrics = json.loads((eval_run / "metrics.json").read_text())["results"]["h36m_fcn_3D"]
+    eval_run, metrics = evaluate(run, "checkpoint_best.pth.tar", "all", tmp_path / "eval")
     for name in ("input", "smoothnet", "savgol", "gaus1d", "gaussian", "oneeuro"):
         for metric in ("mpjpe", "pampjpe", "accel"):
             assert metrics[f"{name}_{metric}"] > 0
@@ -195,12 +199,7 @@ def test_centred_run_starts_from_a_centred_linear_model(data_dir, tmp_path):
     # the run's linear.pth.tar) equals the step-0 validation of the network.
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert records[0]["step"] == 0
-    eval_out = tmp_path / "eval"
-    argv = ["--cfg", str(run / "config.yaml"), "--checkpoint", str(run / "checkpoint_last.pth.tar"),
-            "--tradition", "linear", "OUTPUT_DIR", str(eval_out)]  # fmt: skip
-    assert eval_smoothnet.main(argv) == 0
-    (eval_run,) = run_dirs(eval_out)
-    metrics = json.loads((eval_run / "metrics.json").read_text())["results"]["h36m_fcn_3D"]
+    _, metrics = evaluate(run, "checkpoint_last.pth.tar", "linear", tmp_path / "eval")
     for metric in ("mpjpe", "accel"):
         assert metrics[f"linear_{metric}"] == pytest.approx(
             records[0]["validation"]["h36m_fcn_3D"][f"smoothnet_{metric}"], rel=1e-4

@@ -17,7 +17,9 @@ from smoothnet.utils.metrics import accel_error, mpjpe
 @pytest.mark.parametrize("name", sorted(SHIPPED_CHECKPOINTS))
 def test_shipped_checkpoint_loads_with_its_usage(name):
     loaded = load_checkpoint(SHIPPED_CHECKPOINTS[name])
-    assert loaded.spec.window_size == 32
+    assert loaded.spec.window_size == (16 if "_w16" in name else 32)
+    # Only the 2D default is translation-equivariant.
+    assert loaded.spec.center_windows == (name == "h36m_hourglass_2D_w32_augmented")
     kind = "linear" if name.endswith("_linear") else "smoothnet"
     assert loaded.spec.model_type == ("motion_aware" if "motion_aware" in name else kind)
     representation = "3D" if "_3D_" in name else "2D"
@@ -103,3 +105,15 @@ def test_shipped_lifter_lifts_a_pose():
     lifted = model(pose).detach().numpy()
     assert lifted.shape == (1, 16, 3) and np.isfinite(lifted).all()
     assert 100 < np.abs(lifted).max() < 1000
+
+
+def test_2d_default_smooths_a_track_the_same_wherever_it_is():
+    """Translation-equivariant: the same motion given in the image convention at the
+    frame's centre and near its corner smooths to the same result plus the offset."""
+    gt = smooth_motion(120, 16, 2, 40.0) + 500.0
+    noisy = (gt + np.random.default_rng(2).normal(scale=4.0, size=gt.shape)).astype(np.float64)
+    smoother = Smoother("h36m_hourglass_2D_w32_augmented", device="cpu")
+    offset = np.array([-380.0, -390.0])  # a person in the top-left corner of the frame
+    centre = smoother.smooth(noisy, image_size=(1000, 1000))
+    corner = smoother.smooth(noisy + offset, image_size=(1000, 1000))
+    np.testing.assert_allclose(corner - offset, centre, atol=1e-3)
