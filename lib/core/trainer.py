@@ -111,8 +111,9 @@ def warmup_cosine_factor(step: int, total_steps: int, warmup_steps: int, floor: 
 
 def adam(model: nn.Module, lr: float) -> torch.optim.Adam:
     """Adam with amsgrad (the original's optimizer), fused into one kernel where PyTorch
-    has one for the parameters' device: the same update, about 10 % more windows/s on
-    the 2-core CPU (``scripts/benchmark.py --sections training``)."""
+    has one for the parameters' device: the same update in fewer passes over the weights
+    (a few per cent of a step on the 2-core CPU, ``scripts/benchmark.py --sections
+    training``)."""
     params = list(model.parameters())
     try:
         return torch.optim.Adam(params, lr=lr, amsgrad=True, fused=True)
