@@ -47,24 +47,20 @@ for setting in "${SETTINGS[@]}"; do
     read -r name estimator representation window config extra <<<"$setting"
     flags=(--dataset_name h36m --estimator "$estimator" --body_representation "$representation"
            --slide_window_size "$window")
-    if [ "${name:0:1}" = - ]; then
-        name=${name:1}
-        if [ "${TRAIN:-0}" = 1 ]; then
-            # shellcheck disable=SC2086
-            "$PY" train_smoothnet.py --cfg "$config" "${flags[@]}" DATASET.BASE_DIR "$POSES" \
-                OUTPUT_DIR "results/h36m_train/$name" EXP_NAME "$name" $extra
-            run=$(ls -td "results/h36m_train/$name"/*/ | head -1)
-            cp "$run/checkpoint_last.pth.tar" "results/h36m_train/$name/checkpoint_last.pth.tar"
-        fi
-        continue
-    fi
+    first_stage=0
+    if [ "${name:0:1}" = - ]; then first_stage=1; name=${name:1}; fi
     if [ "${TRAIN:-0}" = 1 ]; then
         # shellcheck disable=SC2086
         "$PY" train_smoothnet.py --cfg "$config" "${flags[@]}" \
             DATASET.BASE_DIR "$POSES" OUTPUT_DIR "results/h36m_train/$name" EXP_NAME "$name" $extra
         run=$(ls -td "results/h36m_train/$name"/*/ | head -1)
-        "$PY" scripts/export_checkpoint.py "$run/checkpoint_last.pth.tar" "$CKPT/$name"
+        if [ "$first_stage" = 1 ]; then
+            cp "$run/checkpoint_last.pth.tar" "results/h36m_train/$name/checkpoint_last.pth.tar"
+        else
+            "$PY" scripts/export_checkpoint.py "$run/checkpoint_last.pth.tar" "$CKPT/$name"
+        fi
     fi
+    if [ "$first_stage" = 1 ]; then continue; fi
     filters=(--tradition all)  # every filter and the least-squares model beside the checkpoint
     case "$name" in *motion_aware | *augmented) filters=() ;; esac
     for scope in "" _unflagged; do

@@ -23,6 +23,7 @@ learned nothing beyond a linear filter.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 import numpy as np
@@ -156,14 +157,14 @@ class LeastSquaresAccumulator:
                 f"no training window: every sequence is shorter than W = {self.window_size}"
             )
         xtx, xty = self.xtx.numpy(), self.xty.numpy()
-        if self.center_windows:
-            # Centred windows sum to zero, so A is determined up to A + v 1^T: take the
-            # minimum-norm solution, whose rows sum to zero (then A (x - m) = A x).
-            solution = np.linalg.lstsq(xtx, xty, rcond=None)[0]
-            return solution[:-1].T, solution[-1]
-        try:
-            solution = np.linalg.solve(xtx, xty)
-        except np.linalg.LinAlgError:  # rank-deficient data: the minimum-norm solution
+        solution = None
+        if not self.center_windows:
+            with contextlib.suppress(np.linalg.LinAlgError):
+                solution = np.linalg.solve(xtx, xty)
+        if solution is None:
+            # Rank-deficient data, or centred windows (which sum to zero, so A is only
+            # determined up to A + v 1^T): the minimum-norm solution, whose rows then sum
+            # to zero (A (x - m) = A x).
             solution = np.linalg.lstsq(xtx, xty, rcond=None)[0]
         matrix = solution[:-1].T  # rows of A are output frames
         bias = solution[-1]
