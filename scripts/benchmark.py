@@ -276,6 +276,7 @@ def _training_rate(
     from smoothnet.core.config import get_cfg_defaults
     from smoothnet.core.loss import SmoothNetLoss
     from smoothnet.core.trainer import make_optimizer, train_step
+    from smoothnet.models.smoothnet import BernoulliDropout
 
     torch.manual_seed(0)
     model = spec.build().train()
@@ -283,7 +284,7 @@ def _training_rate(
         if dropout == "library":  # the step as it was: torch's own Dropout
             block.dropout = torch.nn.Dropout(spec.dropout)
         elif dropout == "float":
-            block.dropout._byte_threshold = None
+            block.dropout = BernoulliDropout(spec.dropout, byte_masks=False)
     cfg = get_cfg_defaults()
     if fused:
         optimizer, _ = make_optimizer(model, cfg)

@@ -52,15 +52,18 @@ class BernoulliDropout(nn.Module):
 
     Args:
         p: probability of zeroing an element, in ``[0, 1)``.
+        byte_masks: draw byte masks where ``256 p`` is whole (the default);
+            ``False`` always draws float masks (the same distribution, slower).
     """
 
-    def __init__(self, p: float) -> None:
+    def __init__(self, p: float, byte_masks: bool = True) -> None:
         super().__init__()
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {p}")
         self.p = float(p)
         byte_threshold = self.p * 256
-        self._byte_threshold = int(byte_threshold) if byte_threshold.is_integer() else None
+        use_bytes = byte_masks and byte_threshold.is_integer()
+        self._byte_threshold = int(byte_threshold) if use_bytes else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:

@@ -121,12 +121,15 @@ def test_centred_windows_make_any_model_translation_equivariant(model_type):
     assert (plain(x + offset) - plain(x) - offset).abs().max() > 1e-3
 
 
-@pytest.mark.parametrize("p", [0.25, 0.5, 0.3])  # 0.3: not a multiple of 1/256 (float path)
-def test_bernoulli_dropout_keeps_1_minus_p_and_rescales(p):
+@pytest.mark.parametrize(
+    ("p", "byte_masks"),
+    [(0.25, True), (0.5, True), (0.3, True), (0.25, False)],  # 0.3 and False: float masks
+)
+def test_bernoulli_dropout_keeps_1_minus_p_and_rescales(p, byte_masks):
     from smoothnet.models.smoothnet import BernoulliDropout
 
     torch.manual_seed(3)
-    drop = BernoulliDropout(p).train()
+    drop = BernoulliDropout(p, byte_masks=byte_masks).train()
     x = torch.full((400, 1000), 2.0)
     y = drop(x)
     kept = y != 0
