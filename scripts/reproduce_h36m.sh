@@ -29,11 +29,9 @@ fi
 # (docs/training.md lists every run's command and CPU time); a name starting with "-" is a
 # first training stage: trained (TRAIN=1), its last checkpoint kept as
 # results/h36m_train/<name>/checkpoint_last.pth.tar for the next setting, not evaluated
-# (the shipped 3D motion-aware checkpoint predates its line here: its config.yaml in
-# data/checkpoints/ holds the recipe it was trained with)
 SETTINGS=(
     "h36m_fcn_3D_w32 fcn 3D 32 configs/h36m_cpu.yaml"
-    "h36m_fcn_3D_w32_motion_aware fcn 3D 32 configs/h36m_cpu.yaml MODEL.TYPE motion_aware"
+    "h36m_fcn_3D_w32_motion_aware fcn 3D 32 configs/h36m_cpu_augmented.yaml MODEL.TYPE motion_aware TRAIN.EPOCH 4"
     "h36m_fcn_3D_w32_augmented fcn 3D 32 configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 6"
     "h36m_hourglass_2D_w32 hourglass 2D 32 configs/h36m_cpu.yaml"
     "h36m_hourglass_2D_w32_motion_aware hourglass 2D 32 configs/h36m_cpu_augmented.yaml MODEL.TYPE motion_aware TRAIN.EPOCH 7"
