@@ -39,6 +39,7 @@ SETTINGS=(
     "h36m_hourglass_2D_w32_augmented hourglass 2D 32 configs/h36m_cpu_augmented.yaml TRAIN.EPOCH 2 MODEL.CENTER_WINDOWS True TRAIN.INIT checkpoint TRAIN.INIT_CHECKPOINT results/h36m_train/h36m_hourglass_2D_w32_augmented_stage1/checkpoint_last.pth.tar TRAIN.LR 0.0001 TRAIN.WARMUP_STEPS 100 TRAIN.AUGMENT.SYNTHETIC_SHARE 0.8"
     "h36m_hourglass_2D_w16 hourglass 2D 16 configs/h36m_cpu.yaml"
     "h36m_hourglass_2D_w8 hourglass 2D 8 configs/h36m_cpu.yaml"
+    "h36m_hourglass_2D_w64 hourglass 2D 64 configs/h36m_cpu.yaml"
 )
 FLAGGED="$POSES/h36m_hourglass_2D/flagged.json"
 for setting in "${SETTINGS[@]}"; do

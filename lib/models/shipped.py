@@ -24,7 +24,7 @@ LIFTER_CHECKPOINT = SHIPPED_DIR / "h36m_lifter.pth"
 #: ``linear`` baseline). The ``_augmented`` ones were trained with playback-speed, scale
 #: and noise augmentation for input from any source (configs/h36m_cpu_augmented.yaml; the
 #: 2D one translation-equivariant, ``MODEL.CENTER_WINDOWS``); the others are the
-#: Human3.6M specialists of the results tables (``_w16``, ``_w8``: windows 16, 8).
+#: Human3.6M specialists of the results tables (``_w8``, ``_w16``, ``_w64``: windows 8, 16, 64).
 _SHIPPED_MODELS: dict[str, bool] = {
     "h36m_fcn_3D_w32": True,
     "h36m_fcn_3D_w32_augmented": False,
@@ -34,6 +34,7 @@ _SHIPPED_MODELS: dict[str, bool] = {
     "h36m_hourglass_2D_w32_motion_aware": False,
     "h36m_hourglass_2D_w16": True,
     "h36m_hourglass_2D_w8": True,
+    "h36m_hourglass_2D_w64": True,
 }
 SHIPPED_CHECKPOINTS: dict[str, Path] = {
     name: SHIPPED_DIR / name / "checkpoint.pth.tar" for name in _SHIPPED_MODELS
