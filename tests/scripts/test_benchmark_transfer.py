@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from scripts.benchmark_transfer import Cell, render, verdicts
+from scripts.benchmark_transfer import Cell, markdown, render, verdicts
 
 
 def test_render_gives_the_asked_person_height_in_pixels():
@@ -32,3 +32,17 @@ def test_the_default_wins_within_half_a_percent_of_the_better_filter():
 def test_a_default_that_raises_accel_above_the_input_does_not_beat_it():
     (v,) = verdicts(cells(default=(4.0, 6.0), savgol=(4.5, 0.9), gaussian=(4.4, 0.6)))
     assert not v["beats_input"] and v["wins_or_ties"]
+
+
+def test_without_filters_the_verdict_compares_with_the_input_only():
+    key = dict(dims=3, errors="model", fps=50.0, height=1.0)
+    rows = [Cell(**key, method="input", mpjpe=10.0, accel=5.0),
+            Cell(**key, method="default", mpjpe=9.0, accel=1.0),
+            Cell(**key, method="motion_aware", mpjpe=11.0, accel=1.0)]  # fmt: skip
+    (v,) = verdicts(rows)
+    assert v["beats_input"] and "best_filter" not in v
+    assert verdicts(rows[::2]) == []  # no default: no verdict
+    table = markdown(rows, ["default", "motion_aware"])
+    assert "| 50 | 1x | 10.00 / 5.00 | **9.00 / 1.00** | 11.00 / 1.00 |" in table
+    assert "beats the input (MPJPE and Accel) in 1 of 1 conditions." in table
+    assert "savgol" not in table
