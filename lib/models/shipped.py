@@ -29,6 +29,7 @@ _SHIPPED_MODELS: dict[str, bool] = {
     "h36m_fcn_3D_w32": True,
     "h36m_fcn_3D_w32_augmented": False,
     "h36m_fcn_3D_w32_motion_aware": False,
+    "h36m_fcn_3D_w8": True,
     "h36m_fcn_3D_w16": True,
     "h36m_hourglass_2D_w32": True,
     "h36m_hourglass_2D_w32_augmented": False,
