@@ -22,9 +22,9 @@ Sections (all on CPU with torch's default thread count unless ``--device``):
   one run (``--sections loaded --lengths 5000,20000``).
 - ``training``: training throughput (windows/s, forward + backward + Adam
   step) with the H36M-FCN architecture (H/R/B = 512/128/5), W = 32, 17
-  joints x 3, before (``nn.Dropout``, batch 1,024) and after
-  (``BernoulliDropout``, batch 128), with the fraction of the measured
-  matmul rate each reaches.
+  joints x 3, before (``nn.Dropout``, batch 1,024), intermediate steps and
+  after (``BernoulliDropout`` with NumPy-drawn masks, fused Adam, batch 128),
+  with the fraction of the measured matmul rate each reaches.
 
 Results are printed and written as JSON (``--output``).
 
@@ -264,14 +264,29 @@ def stride_section(checkpoint: str | None, num_frames: int = 5000) -> dict[str, 
     return {"model": source, "frames": num_frames, "strides": rows}
 
 
+def _torch_byte_dropout(p: float) -> torch.nn.Module:
+    """:class:`BernoulliDropout` as it was before its CPU masks moved to NumPy: bytes
+    drawn with ``torch.randint`` and compared in torch (benchmark reference only)."""
+    from smoothnet.models.smoothnet import BernoulliDropout
+
+    class TorchByteDropout(BernoulliDropout):
+        def keep_mask(self, x: torch.Tensor) -> torch.Tensor:
+            random = torch.randint(0, 256, x.shape, dtype=torch.uint8, device=x.device)
+            return (random >= round(256 * self.p)).to(x.dtype).mul_(1.0 / (1.0 - self.p))
+
+    return TorchByteDropout(p)
+
+
 def _training_rate(
     spec: ModelSpec, batch: int, dropout: str, fused: bool, steps: int
 ) -> tuple[float, float]:
     """(seconds per step, windows/s) of one training-step configuration, H36M-FCN-sized.
 
     ``dropout``: ``"library"`` (``torch.nn.Dropout``), ``"float"``
-    (:class:`BernoulliDropout` drawing float masks) or ``"byte"`` (its byte masks,
-    what training uses for p = 0.25); ``fused``: the fused Adam kernel.
+    (:class:`BernoulliDropout` drawing float masks), ``"torch_bytes"`` (byte
+    masks drawn by torch, the previous release) or ``"byte"`` (byte masks drawn
+    by NumPy on the CPU, what training uses for p = 0.25); ``fused``: the fused
+    Adam kernel.
     """
     from smoothnet.core.config import get_cfg_defaults
     from smoothnet.core.loss import SmoothNetLoss
@@ -285,12 +300,14 @@ def _training_rate(
             block.dropout = torch.nn.Dropout(spec.dropout)
         elif dropout == "float":
             block.dropout = BernoulliDropout(spec.dropout, byte_masks=False)
+        elif dropout == "torch_bytes":
+            block.dropout = _torch_byte_dropout(spec.dropout)
     cfg = get_cfg_defaults()
     if fused:
         optimizer, _ = make_optimizer(model, cfg)
     else:
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.TRAIN.LR, amsgrad=True)
-    loss_fn = SmoothNetLoss(0.1, 1.0)
+    loss_fn = SmoothNetLoss(1000.0, 1.0, norm="l2")  # the shipped recipe's loss
     pred = torch.randn(batch, spec.window_size, JOINTS * COORDS)
     gt = pred + 0.01 * torch.randn_like(pred)
     seconds = best_time(lambda: train_step(model, optimizer, loss_fn, pred, gt), repeats=steps)
@@ -303,7 +320,8 @@ TRAINING_CONFIGURATIONS = (
     ("before (nn.Dropout, batch 1024)", 1024, "library", False),
     ("nn.Dropout, batch 128", 128, "library", False),
     ("BernoulliDropout float masks, batch 128", 128, "float", False),
-    ("after (byte masks, fused Adam, batch 128)", 128, "byte", True),
+    ("torch byte masks, fused Adam, batch 128 (previous release)", 128, "torch_bytes", True),
+    ("after (NumPy byte masks, fused Adam, batch 128)", 128, "byte", True),
 )
 
 
@@ -315,8 +333,8 @@ def training_section(steps: int = 5, rounds: int = 3) -> dict[str, object]:
     (512/128/5, dropout 0.25). "Before": ``nn.Dropout``, batches of 1,024
     windows (the original's settings, 53k rows per layer, beyond the caches)
     and the default Adam. "After": :class:`~smoothnet.models.smoothnet.BernoulliDropout`
-    (the same Bernoulli masks, drawn as random bytes), the fused Adam kernel and
-    batches of 128 (configs/h36m_cpu.yaml). Each configuration is timed in
+    (the same Bernoulli masks, drawn as random bytes by NumPy on the CPU), the
+    fused Adam kernel and batches of 128 (configs/h36m_cpu.yaml). Each configuration is timed in
     ``rounds`` interleaved rounds and its best round kept, so a passing load
     does not favour one of them. The matmul fraction counts the linear layers'
     multiply-adds, three times (forward, two backward products), against the

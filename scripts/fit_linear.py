@@ -10,6 +10,17 @@ result is a small self-describing checkpoint (``model_type: linear``) that
     python scripts/fit_linear.py --dataset_name h36m --estimator hourglass \\
         --body_representation 2D --slide_window_size 32 \\
         --output data/checkpoints/h36m_hourglass_2D_w32/linear.pth.tar
+
+With ``--cfg`` a training config's ``TRAIN.AUGMENT``, ``MODEL.CENTER_WINDOWS``
+and ``SEED_VALUE`` apply: the model is fitted on windows drawn and augmented
+as that training run draws them (``--windows`` of them; default ``TRAIN.EPOCH
+x TRAIN.WINDOWS_PER_EPOCH``), the least-squares twin of a SmoothNet trained
+with augmentation::
+
+    python scripts/fit_linear.py --dataset_name h36m --estimator hourglass \\
+        --body_representation 2D --slide_window_size 32 \\
+        --cfg configs/h36m_cpu_augmented.yaml --windows 600000 \\
+        --output results/linear_augmented_2D.pth.tar
 """
 
 from __future__ import annotations
@@ -17,9 +28,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from smoothnet.core.linear_fit import fit_on_sets, save_linear
-from smoothnet.core.run import setup_logging
+from smoothnet.core.config import defaults_with_file
+from smoothnet.core.linear_fit import fit_on_sets, fit_on_windows, save_linear
+from smoothnet.core.run import setup_logging, usage_info
+from smoothnet.dataset.augment import augmentation_from_config
 from smoothnet.dataset.base import DataError, SequenceSet
+from smoothnet.dataset.training import TrainingWindows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,21 +49,46 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="fit on windows less their mean (the warm start of MODEL.CENTER_WINDOWS True)",
     )
+    parser.add_argument(
+        "--cfg",
+        help="training config: fit on windows drawn and augmented as its TRAIN.AUGMENT says "
+        "(its MODEL.CENTER_WINDOWS and SEED_VALUE apply too)",
+    )
+    parser.add_argument(
+        "--windows",
+        type=int,
+        help="with --cfg: windows to draw (default TRAIN.EPOCH x TRAIN.WINDOWS_PER_EPOCH)",
+    )
     args = parser.parse_args(argv)
     if args.slide_window_size < 1:
         parser.error(f"--slide_window_size must be >= 1, got {args.slide_window_size}")
     if args.output.exists() and args.output.is_dir():
         parser.error(f"--output {args.output} is a directory; give a file name")
+    if args.windows is not None and (args.cfg is None or args.windows < 1):
+        parser.error(f"--windows needs --cfg and a count >= 1, got {args.windows}")
+    cfg = defaults_with_file(args.cfg, parser)
     setup_logging()
     try:
         train = SequenceSet(
             args.base_dir, args.dataset_name, args.estimator, args.body_representation, "train"
         )
-        model = fit_on_sets([train], args.slide_window_size, args.center_windows)
+        if args.cfg:
+            info = usage_info([train], cfg.TRAIN.AUGMENT)
+            windows = TrainingWindows(
+                train.sequences,
+                args.slide_window_size,
+                augmentation=augmentation_from_config(cfg.TRAIN.AUGMENT, info.person_size or 1.0),
+            )
+            count = args.windows or cfg.TRAIN.EPOCH * cfg.TRAIN.WINDOWS_PER_EPOCH or len(windows)
+            center = args.center_windows or cfg.MODEL.CENTER_WINDOWS
+            model = fit_on_windows([windows], count, cfg.SEED_VALUE, center)
+        else:
+            info = None
+            model = fit_on_sets([train], args.slide_window_size, args.center_windows)
     except (DataError, ValueError) as err:
         raise SystemExit(f"error: {err}") from None
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    save_linear(args.output, model, [train])
+    save_linear(args.output, model, [train], info, augmented=info is not None)
     print(f"wrote {args.output}")
     return 0
 

@@ -42,6 +42,7 @@ SETTINGS=(
     "h36m_hourglass_2D_w64 hourglass 2D 64 configs/h36m_cpu.yaml"
     "h36m_fcn_3D_w16 fcn 3D 16 configs/h36m_cpu.yaml"
     "h36m_fcn_3D_w8 fcn 3D 8 configs/h36m_cpu.yaml"
+    "h36m_fcn_3D_w64 fcn 3D 64 configs/h36m_cpu.yaml"
 )
 FLAGGED="$POSES/h36m_hourglass_2D/flagged.json"
 for setting in "${SETTINGS[@]}"; do

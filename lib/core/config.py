@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 import yaml
@@ -220,6 +221,39 @@ _FLAG_KEYS = {
 }
 
 
+def merge_config_file(cfg: CfgNode, path: str | Path) -> None:
+    """Merge the YAML config file ``path`` into ``cfg`` (retired keys dropped).
+
+    Raises:
+        ValueError: one line starting with ``path``: a missing or unreadable file,
+            bad YAML, an unknown key or a value of the wrong type.
+    """
+    try:
+        with open(path) as f:  # noqa: PTH123 - yacs reads an open stream
+            loaded = CfgNode.load_cfg(f)
+        _drop_retired_keys(loaded)
+        cfg.merge_from_other_cfg(loaded)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: file not found") from None
+    except (KeyError, ValueError, AssertionError, TypeError, yaml.YAMLError) as err:
+        first = " ".join(str(err).split())  # YAML errors span lines: one line here
+        raise ValueError(f"{path}: {first}") from None
+    except OSError as err:
+        raise ValueError(f"{path}: {err.strerror or err}") from None
+
+
+def defaults_with_file(path: str | None, parser: argparse.ArgumentParser) -> CfgNode:
+    """Every default, merged with the ``--cfg`` file ``path`` when given; a file that
+    cannot be used ends the command with one line (``parser.error``)."""
+    cfg = get_cfg_defaults()
+    if path:
+        try:
+            merge_config_file(cfg, path)
+        except ValueError as err:
+            parser.error(f"--cfg {err}")
+    return cfg
+
+
 def load_config(
     script: str, argv: Sequence[str] | None = None
 ) -> tuple[CfgNode, argparse.Namespace]:
@@ -230,20 +264,7 @@ def load_config(
     """
     parser = build_parser(script)
     args = parser.parse_args(argv)
-    cfg = get_cfg_defaults()
-    try:
-        if args.cfg:
-            with open(args.cfg) as f:  # noqa: PTH123 - yacs reads an open stream
-                loaded = CfgNode.load_cfg(f)
-            _drop_retired_keys(loaded)
-            cfg.merge_from_other_cfg(loaded)
-    except FileNotFoundError:
-        parser.error(f"--cfg: file not found: {args.cfg}")
-    except (KeyError, ValueError, AssertionError, TypeError, yaml.YAMLError) as err:
-        first = " ".join(str(err).split())  # YAML errors span lines: one line here
-        parser.error(f"--cfg {args.cfg}: {first}")
-    except OSError as err:
-        parser.error(f"--cfg {args.cfg}: {err.strerror or err}")
+    cfg = defaults_with_file(args.cfg, parser)
     overrides: list[object] = []
     for flag, key in _FLAG_KEYS.items():
         value = getattr(args, flag, None)

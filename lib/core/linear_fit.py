@@ -10,17 +10,25 @@ the new model (``TRAIN.INIT checkpoint``, for fine-tuning).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm
 from yacs.config import CfgNode
 
 from ..dataset.base import SequenceSet
+from ..dataset.training import TrainingWindows, epoch_indices
 from ..models.checkpoint import CheckpointError, UsageInfo, load_checkpoint, save_checkpoint
-from ..models.linear import LinearWindowModel, fit_linear_window_model
+from ..models.linear import (
+    LeastSquaresAccumulator,
+    LinearWindowModel,
+    fit_linear_window_model,
+    model_from_accumulator,
+)
 from ..models.registry import ModelSpec
 from ..models.smoothnet import SmoothNet
 from ..models.warm_start import warm_start_from_linear
@@ -58,21 +66,69 @@ def fit_on_sets(
     return model
 
 
+def fit_on_windows(
+    windows: list[TrainingWindows],
+    num_windows: int,
+    seed: int,
+    center_windows: bool = False,
+    batch_size: int = 1024,
+) -> LinearWindowModel:
+    """Fit the linear window model on windows drawn as training draws them, augmentation
+    included: the least-squares twin of a model trained with ``TRAIN.AUGMENT``.
+
+    ``num_windows`` windows of each set, a random subset without repetition (seeded
+    by ``seed``), each batch augmented with a generator seeded by ``(seed, batch,
+    set)``; every channel of every window is one row of the normal equations.
+
+    Args:
+        windows: training windows, one per dataset, with their augmentation.
+        num_windows: windows drawn from each set (at most all of them).
+        seed: seed of the draws.
+        center_windows: fit on centred windows.
+        batch_size: windows gathered at once.
+    """
+    acc = LeastSquaresAccumulator(windows[0].window_size, center_windows)
+    start = time.perf_counter()
+    for d, training_windows in enumerate(windows):
+        order = epoch_indices(len(training_windows), 0, seed + d, num_windows)
+        batches = np.array_split(order, max(1, math.ceil(len(order) / batch_size)))
+        for b, indices in enumerate(tqdm(batches, desc="least squares (augmented)", leave=False)):
+            rng = np.random.default_rng([max(seed, 0), b, d])
+            pred, gt = training_windows.batch(indices, rng)
+            width = pred.shape[1]
+            acc.add_windows(
+                pred.transpose(1, 2).reshape(-1, width), gt.transpose(1, 2).reshape(-1, width)
+            )
+    logger.info(
+        "fitted the linear window model (W=%d) on %d augmented window rows in %.1f s",
+        acc.window_size,
+        acc.rows,
+        time.perf_counter() - start,
+    )
+    return model_from_accumulator(acc)
+
+
 def save_linear(
     path: str | Path,
     model: LinearWindowModel,
     datasets: list[SequenceSet],
     info: UsageInfo | None = None,
+    augmented: bool = False,
 ) -> None:
     """Write ``model`` as a self-describing checkpoint (``model_type: linear``).
 
     ``info`` is the training run's usage information when it has one (saves measuring
-    the datasets again); the linear fit itself is never augmented.
+    the datasets again). Its augmentation record is kept only for a model fitted on
+    augmented windows (``augmented``, :func:`fit_on_windows`); a warm start's fit is
+    never augmented.
     """
     spec = ModelSpec(
         window_size=model.window_size, model_type="linear", center_windows=model.center_windows
     )
-    info = usage_info(datasets) if info is None else replace(info, augmentation={})
+    if info is None:
+        info = usage_info(datasets)
+    if not augmented:
+        info = replace(info, augmentation={})
     save_checkpoint(path, model, spec, info)
 
 

@@ -136,7 +136,18 @@ class LeastSquaresAccumulator:
         x = sequence_windows(detected, self.window_size)
         if len(x) == 0:
             return
-        y = sequence_windows(groundtruth, self.window_size)
+        self.add_windows(x, sequence_windows(groundtruth, self.window_size))
+
+    def add_windows(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """Accumulate ``(N, W)`` input windows ``x`` and their ``(N, W)`` targets ``y``
+        (one channel of one window per row)."""
+        x = torch.as_tensor(x, dtype=torch.float64)
+        y = torch.as_tensor(y, dtype=torch.float64)
+        if x.shape != y.shape or x.ndim != 2 or x.shape[1] != self.window_size:
+            raise ValueError(
+                f"expected input and target windows of shape (N, {self.window_size}), "
+                f"got {tuple(x.shape)} and {tuple(y.shape)}"
+            )
         if self.center_windows:
             level = x.mean(dim=1, keepdim=True)
             x, y = x - level, y - level
@@ -189,8 +200,13 @@ def fit_linear_window_model(
     acc = LeastSquaresAccumulator(window_size, center_windows)
     for detected, groundtruth in pairs:
         acc.add(detected, groundtruth)
+    return model_from_accumulator(acc)
+
+
+def model_from_accumulator(acc: LeastSquaresAccumulator) -> LinearWindowModel:
+    """Solve ``acc`` into a :class:`LinearWindowModel` (float32 weights, eval mode)."""
     matrix, bias = acc.solve()
     model = LinearWindowModel(
-        window_size, torch.from_numpy(matrix), torch.from_numpy(bias), center_windows
+        acc.window_size, torch.from_numpy(matrix), torch.from_numpy(bias), acc.center_windows
     )
     return model.float().eval()

@@ -60,7 +60,7 @@ def test_flags_and_overrides_and_reload(tmp_path):
 @pytest.mark.parametrize(
     "argv,message",
     [
-        (["--cfg", "nope.yaml"], "--cfg: file not found: nope.yaml"),
+        (["--cfg", "nope.yaml"], "--cfg nope.yaml: file not found"),
         (["TRAIN.NOT_A_KEY", "1"], "TRAIN.NOT_A_KEY"),
         (["TRAIN.EPOCH"], "KEY VALUE pairs"),
         (["TRAIN.EPOCH", "many"], "config override"),

@@ -142,3 +142,25 @@ def test_bernoulli_dropout_keeps_1_minus_p_and_rescales(p, byte_masks):
     out = drop.train()(x)
     out.sum().backward()
     torch.testing.assert_close(x.grad, out.detach())
+
+
+def test_cpu_dropout_masks_follow_torchs_random_state():
+    """The CPU masks are drawn by NumPy but seeded from torch's generator: the same torch
+    state gives the same masks (exact resume), a different one different masks."""
+    from smoothnet.models.smoothnet import BernoulliDropout, cpu_keep_mask
+
+    drop = BernoulliDropout(0.25).train()
+    x = torch.ones(64, 512)
+    torch.manual_seed(11)
+    state = torch.get_rng_state()
+    first = drop(x)
+    second = drop(x)
+    torch.set_rng_state(state)
+    assert torch.equal(drop(x), first)
+    assert not torch.equal(first, second)
+    # Odd sizes (not a multiple of the 8-byte draws) and the mask's own values.
+    mask = cpu_keep_mask(torch.Size([3, 5, 7]), 64, 4.0 / 3.0)
+    assert mask.shape == (3, 5, 7) and mask.dtype == torch.float32
+    assert set(mask.unique().tolist()) <= {0.0, float(torch.tensor(4.0 / 3.0))}
+    # float64 input keeps its dtype.
+    assert drop(torch.ones(4, 9, dtype=torch.float64)).dtype == torch.float64
