@@ -5,10 +5,12 @@
 #   3. train SmoothNet on 3D (FCN) and 2D (Hourglass), started from the least-squares
 #      linear model, and export each run into data/checkpoints/   (only with TRAIN=1)
 #   4. evaluate every shipped checkpoint on S9/S11 (all pairs, and without the flagged
-#      ones) against every filter and the least-squares model; print the tables
+#      ones) against every filter and the least-squares model (the augmented defaults
+#      against their least-squares twins); print the tables
 #
 #   H36M_SOURCE=/path/to/data/h36m bash scripts/reproduce_h36m.sh          # steps 1, 2, 4
 #   TRAIN=1 H36M_SOURCE=/path/to/data/h36m bash scripts/reproduce_h36m.sh  # all steps
+#   ONLY="h36m_fcn_3D_w64 h36m_hourglass_2D_w8" bash scripts/reproduce_h36m.sh  # some settings
 #
 # Results go to results/h36m/<setting>/ (metrics.json, metrics.csv).
 set -euo pipefail
@@ -51,6 +53,8 @@ for setting in "${SETTINGS[@]}"; do
            --slide_window_size "$window")
     first_stage=0
     if [ "${name:0:1}" = - ]; then first_stage=1; name=${name:1}; fi
+    # ONLY: the listed settings (a first stage goes with the setting it starts)
+    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" ${name%_stage1} "* ]]; then continue; fi
     if [ "${TRAIN:-0}" = 1 ]; then
         # shellcheck disable=SC2086
         "$PY" train_smoothnet.py --cfg "$config" "${flags[@]}" \
@@ -61,10 +65,19 @@ for setting in "${SETTINGS[@]}"; do
         else
             "$PY" scripts/export_checkpoint.py "$run/checkpoint_last.pth.tar" "$CKPT/$name"
         fi
+        case "$name" in *_augmented)  # its least-squares twin, on the recipe's augmented windows
+            center=()
+            if [[ "$extra" == *"MODEL.CENTER_WINDOWS True"* ]]; then center=(--center_windows); fi
+            "$PY" scripts/fit_linear.py "${flags[@]}" --base_dir "$POSES" --cfg "$config" \
+                --windows 600000 "${center[@]}" --output "$CKPT/$name/linear.pth.tar" ;;
+        esac
     fi
     if [ "$first_stage" = 1 ]; then continue; fi
     filters=(--tradition all)  # every filter and the least-squares model beside the checkpoint
-    case "$name" in *motion_aware | *augmented) filters=() ;; esac
+    case "$name" in
+        *motion_aware) filters=() ;;
+        *augmented) filters=(--tradition linear) ;;  # the augmented least-squares twin
+    esac
     for scope in "" _unflagged; do
         exclude=()
         if [ -n "$scope" ]; then exclude=(EVALUATE.EXCLUDE_FILE "$FLAGGED"); fi

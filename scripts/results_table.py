@@ -3,8 +3,9 @@
 Reads ``<results>/<setting>/<run>/metrics.json`` (the newest run of each
 setting, and of ``<setting>_unflagged`` when present) and prints, per
 setting, one row per method: the input, every baseline of the basic model's
-evaluation (filters and the least-squares linear model), SmoothNet and
-motion-aware SmoothNet, with MPJPE, PA-MPJPE and Accel; then a line saying
+evaluation (filters and the least-squares linear model), SmoothNet, motion-aware
+SmoothNet and the augmented default with its own least-squares twin, with
+MPJPE, PA-MPJPE and Accel; then a line saying
 whether SmoothNet beats every baseline on both MPJPE and Accel, and which
 ones it does not. Settings evaluated at other window sizes (``..._w8``,
 ``_w16``, ``_w64``) get one more table per representation: SmoothNet and the
@@ -43,10 +44,11 @@ SETTINGS = (
 WINDOW_SIZES = (8, 16, 32, 64)
 
 
-#: Other checkpoints of a setting, by folder suffix, shown below its SmoothNet row.
+#: Other checkpoints of a setting, by folder suffix, shown below its SmoothNet row: the
+#: label of their SmoothNet row and of their least-squares row (when evaluated).
 TWINS = (
-    ("_motion_aware", "motion-aware SmoothNet"),
-    ("_augmented", "augmented SmoothNet (the smoothing default)"),
+    ("_motion_aware", "motion-aware SmoothNet", "motion-aware least squares"),
+    ("_augmented", "augmented SmoothNet (the smoothing default)", "augmented least squares"),
 )
 
 
@@ -67,11 +69,13 @@ def rows_for(folder: Path) -> list[tuple[str, dict[str, float]]]:
     rows += [(name, {m: values[f"{key}_{m}"] for m, _ in METRICS})
              for key, name in BASELINES.items() if f"{key}_mpjpe" in values]  # fmt: skip
     rows.append(("SmoothNet", {m: values[f"smoothnet_{m}"] for m, _ in METRICS}))
-    for suffix, name in TWINS:
+    for suffix, name, linear_name in TWINS:
         twin = folder.parent / folder.name.replace("_w32", f"_w32{suffix}")
         if twin != folder and twin.is_dir():
             other = newest_metrics(twin)["results"][label]
             rows.append((name, {m: other[f"smoothnet_{m}"] for m, _ in METRICS}))
+            if "linear_mpjpe" in other:
+                rows.append((linear_name, {m: other[f"linear_{m}"] for m, _ in METRICS}))
     return rows
 
 

@@ -19,8 +19,10 @@ from smoothnet.utils.metrics import accel_error, mpjpe
 def test_shipped_checkpoint_loads_with_its_usage(name):
     loaded = load_checkpoint(SHIPPED_CHECKPOINTS[name])
     assert loaded.spec.window_size == int(re.search(r"_w(\d+)", name).group(1))
-    # Only the 2D default is translation-equivariant.
-    assert loaded.spec.center_windows == (name == "h36m_hourglass_2D_w32_augmented")
+    # Only the 2D default (and its least-squares twin) is translation-equivariant.
+    assert loaded.spec.center_windows == name.startswith("h36m_hourglass_2D_w32_augmented")
+    # The augmented recipe (defaults, motion-aware, the defaults' twins) is recorded.
+    assert bool(loaded.info.augmentation) == ("_augmented" in name or "motion_aware" in name)
     kind = "linear" if name.endswith("_linear") else "smoothnet"
     assert loaded.spec.model_type == ("motion_aware" if "motion_aware" in name else kind)
     representation = "3D" if "_3D_" in name else "2D"

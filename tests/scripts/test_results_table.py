@@ -15,24 +15,29 @@ def metric_values(prefixes, offset):
             for i, p in enumerate(prefixes) for j, m in enumerate(("mpjpe", "pampjpe", "accel"))}  # fmt: skip
 
 
-def test_table_rows_come_from_the_basic_and_motion_aware_runs(tmp_path, capsys):
+def test_table_rows_come_from_the_basic_motion_aware_and_augmented_runs(tmp_path, capsys):
     write_run(tmp_path / "h36m_fcn_3D_w32" / "run",
               metric_values(("input", "smoothnet", "savgol", "gaussian", "linear"), 10))  # fmt: skip
     write_run(tmp_path / "h36m_fcn_3D_w32_motion_aware" / "run",
               metric_values(("input", "smoothnet"), 50))  # fmt: skip
+    write_run(tmp_path / "h36m_fcn_3D_w32_augmented" / "run",
+              metric_values(("input", "smoothnet", "linear"), 60))  # fmt: skip
     assert results_table.main(["--results", str(tmp_path)]) == 0
     lines = (tmp_path / "table.md").read_text().splitlines()
     assert lines[0] == "### 3D, lifted Hourglass detections (h36m_fcn_3D), W 32, all 235 test pairs"
     assert lines[2] == "| method | MPJPE (mm) | PA-MPJPE (mm) | Accel (mm/frame²) |"
-    assert lines[4:10] == [
+    assert lines[4:12] == [
         "| input | 10.000 | 10.100 | 10.200 |",
         "| savgol | 12.000 | 12.100 | 12.200 |",
         "| gaussian σ 3 | 13.000 | 13.100 | 13.200 |",
         "| linear (least squares) | 14.000 | 14.100 | 14.200 |",
         "| SmoothNet | 11.000 | 11.100 | 11.200 |",
         "| motion-aware SmoothNet | 51.000 | 51.100 | 51.200 |",
+        "| augmented SmoothNet (the smoothing default) | 61.000 | 61.100 | 61.200 |",
+        "| augmented least squares | 62.000 | 62.100 | 62.200 |",
     ]
-    assert lines[11] == "SmoothNet beats every baseline on MPJPE and on Accel."
+    # The verdict is about the specialist's SmoothNet row and the baselines only.
+    assert lines[13] == "SmoothNet beats every baseline on MPJPE and on Accel."
     assert "all 235 test pairs" in capsys.readouterr().out
 
 
