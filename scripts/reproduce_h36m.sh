@@ -46,6 +46,12 @@ SETTINGS=(
     "h36m_fcn_3D_w8 fcn 3D 8 configs/h36m_cpu.yaml"
     "h36m_fcn_3D_w64 fcn 3D 64 configs/h36m_cpu.yaml"
 )
+# ONLY must name settings of the list above (a typo would otherwise run nothing)
+known=" "
+for setting in "${SETTINGS[@]}"; do read -r name _ <<<"$setting"; name=${name#-}; known+="${name%_stage1} "; done
+for name in ${ONLY:-}; do
+    if [[ "$known" != *" $name "* ]]; then echo "error: ONLY: unknown setting $name" >&2; exit 2; fi
+done
 FLAGGED="$POSES/h36m_hourglass_2D/flagged.json"
 for setting in "${SETTINGS[@]}"; do
     read -r name estimator representation window config extra <<<"$setting"
