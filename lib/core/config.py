@@ -166,6 +166,11 @@ def get_cfg_defaults() -> CfgNode:
     # > 0: only the last LAST_FRAMES frames of each window count (checkpoints for online
     # smoothing with a latency below LAST_FRAMES); 0: every frame.
     c.LOSS.LAST_FRAMES = 0
+    # True: every window's loss divided by its input's (plus the loss of white noise of
+    # RELATIVE_FLOOR person sizes), so each window counts by how much the model improves
+    # on its input whatever the noise level; False: the original's absolute loss.
+    c.LOSS.RELATIVE = False
+    c.LOSS.RELATIVE_FLOOR = 0.001
 
     c.VIS = CfgNode()
     c.VIS.START = 0
@@ -405,6 +410,8 @@ def check_settings(cfg: CfgNode) -> None:
             f"LOSS.LAST_FRAMES must be between 0 and the window size {window}, "
             f"got {cfg.LOSS.LAST_FRAMES}"
         )
+    if not cfg.LOSS.RELATIVE_FLOOR > 0:
+        raise ValueError(f"LOSS.RELATIVE_FLOOR must be > 0, got {cfg.LOSS.RELATIVE_FLOOR}")
     _check_augmentation(cfg)
     check_output_dir(cfg.OUTPUT_DIR)
 

@@ -42,12 +42,23 @@ class SmoothNetLoss(nn.Module):
     smoothing with a latency below N, whose outputs come from the ends of
     its windows (``Smoother.online(latency)``).
 
+    With ``relative=True`` each window's loss is divided by the same loss of
+    its input (the window as the model received it) plus ``floor``, and the
+    ratios are averaged: every window then counts by how much the model
+    improves on its input, whatever the input's error. Under an absolute loss
+    the noisiest windows dominate and a model is free to add an error of a
+    few per cent of the person size to nearly clean input, which at a low
+    noise level is worse than doing nothing.
+
     Args:
         w_accel: weight of the acceleration term (0.1 in the released configs).
         w_pos: weight of the position term.
         window_weights: ``"uniform"`` (the original) or ``"hann"``.
         norm: ``"l1"`` (the original) or ``"l2"``.
         last_frames: 0 (every frame) or how many final frames of a window count.
+        relative: divide each window's loss by its input's (see above).
+        floor: added to every input loss with ``relative`` (model units of the
+            loss), so a window whose input is exact cannot dominate.
     """
 
     def __init__(
@@ -57,8 +68,13 @@ class SmoothNetLoss(nn.Module):
         window_weights: str = "uniform",
         norm: str = "l1",
         last_frames: int = 0,
+        relative: bool = False,
+        floor: float = 0.0,
     ) -> None:
         super().__init__()
+        if relative and not floor > 0:
+            raise ValueError(f"a relative loss needs a floor > 0, got {floor}")
+        self.relative, self.floor = relative, floor
         if last_frames < 0:
             raise ValueError(f"LOSS.LAST_FRAMES must be >= 0, got {last_frames}")
         self.last_frames = last_frames
@@ -97,22 +113,49 @@ class SmoothNetLoss(nn.Module):
             w = weights[1:-1]
         return w / w.mean()
 
-    def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Loss of ``(B, W, C)`` predictions against ``(B, W, C)`` targets."""
+    def forward(
+        self,
+        prediction: torch.Tensor,
+        target: torch.Tensor,
+        inputs: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Loss of ``(B, W, C)`` predictions against ``(B, W, C)`` targets.
+
+        ``inputs``: the ``(B, W, C)`` windows the model was given, needed with
+        ``relative``.
+        """
         if prediction.shape != target.shape:
             raise ValueError(
                 f"prediction {tuple(prediction.shape)} and target {tuple(target.shape)} differ"
             )
         target = target.to(prediction.dtype)
+        if self.relative:
+            if inputs is None or inputs.shape != prediction.shape:
+                raise ValueError("a relative loss needs the input windows, shaped as the output")
+            with torch.no_grad():
+                reference = self.per_window(inputs.to(prediction.dtype), target)
+            return (self.per_window(prediction, target) / (reference + self.floor)).mean()
+        return self.per_window(prediction, target).mean()
+
+    def white_noise_loss(self, sigma: float) -> float:
+        """The expected loss of a window whose error is white noise of std ``sigma``
+        (a second difference of it has std ``sqrt(6) sigma``)."""
+        if self.norm == "l1":
+            scale = (2 / torch.pi) ** 0.5
+            return scale * sigma * (self.w_pos + self.w_accel * 6**0.5)
+        return sigma**2 * (self.w_pos + 6 * self.w_accel)
+
+    def per_window(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """``(B,)`` loss of each of ``(B, W, C)`` windows (the mean over windows is the loss)."""
         weights = self._position_weights(prediction.shape[1], prediction)
         position_error = self._error(prediction - target)
         if weights is not None:
             position_error = position_error * weights
-        position = position_error.mean()
+        position = position_error.mean(dim=(1, 2))
         if prediction.shape[1] < 3:
             return self.w_pos * position
         accel_error = self._error(second_difference(prediction) - second_difference(target))
         if weights is not None:
             accel_error = accel_error * self._accel_weights(weights)
-        accel = accel_error.mean()
+        accel = accel_error.mean(dim=(1, 2))
         return self.w_accel * accel + self.w_pos * position

@@ -156,7 +156,7 @@ def train_step(
     """One optimizer step on a batch of ``(B, W, C)`` windows; returns the loss."""
     optimizer.zero_grad(set_to_none=True)
     output = model(pred.transpose(1, 2)).transpose(1, 2)
-    loss = loss_fn(output, gt)
+    loss = loss_fn(output, gt, pred)
     loss.backward()
     optimizer.step()
     return loss.detach()
@@ -208,6 +208,11 @@ class Trainer:
             cfg.LOSS.NORM,
             cfg.LOSS.LAST_FRAMES,
         )
+        if cfg.LOSS.RELATIVE:
+            # The floor: the loss of white noise of LOSS.RELATIVE_FLOOR person sizes.
+            sigma = cfg.LOSS.RELATIVE_FLOOR * (info.person_size or 1.0)
+            self.loss_fn.relative = True
+            self.loss_fn.floor = self.loss_fn.white_noise_loss(sigma)
         self.state = TrainState()
         self.filters = resolve_filters(cfg.EVALUATE.TRADITION)
         self.writer = None

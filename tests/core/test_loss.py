@@ -67,3 +67,30 @@ def test_last_frames_counts_only_the_end_of_each_window():
     # acceleration: the last second difference (frames 5, 6, 7) is 1; weights are 1 for
     # accelerations 4 and 5 (they touch frames 6 or 7), normalised to 3 each over 6: 3 / 6
     assert loss(late, target).item() == pytest.approx(0.5 + 0.5)
+
+
+def test_relative_loss_divides_each_window_by_its_input_loss():
+    # Two windows of 3 frames, 1 channel; l2, positions only (w_accel 0).
+    target = torch.zeros(2, 3, 1)
+    inputs = torch.tensor([[[1.0], [1.0], [1.0]], [[3.0], [3.0], [3.0]]])  # input losses 1 and 9
+    prediction = torch.tensor([[[0.5], [0.5], [0.5]], [[1.0], [1.0], [1.0]]])  # 0.25 and 1
+    loss = SmoothNetLoss(w_accel=0.0, w_pos=1.0, norm="l2", relative=True, floor=1.0)
+    expected = (0.25 / (1 + 1) + 1 / (9 + 1)) / 2
+    assert loss(prediction, target, inputs).item() == pytest.approx(expected)
+    assert loss.per_window(prediction, target).tolist() == pytest.approx([0.25, 1.0])
+    with pytest.raises(ValueError, match="input windows"):
+        loss(prediction, target)
+
+
+def test_white_noise_loss_matches_sampled_noise():
+    torch.manual_seed(0)
+    noise = 0.2 * torch.randn(64, 400, 8, dtype=torch.float64)
+    for norm in ("l1", "l2"):
+        loss = SmoothNetLoss(w_accel=3.0, w_pos=1.0, norm=norm)
+        measured = loss(noise, torch.zeros_like(noise)).item()
+        assert measured == pytest.approx(loss.white_noise_loss(0.2), rel=0.02)
+
+
+def test_relative_loss_needs_a_floor():
+    with pytest.raises(ValueError, match="floor"):
+        SmoothNetLoss(relative=True, floor=0.0)
