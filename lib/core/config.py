@@ -80,6 +80,10 @@ def get_cfg_defaults() -> CfgNode:
     # then translation-equivariant (a trajectory's level cannot change how it is
     # smoothed). False is the original.
     c.MODEL.CENTER_WINDOWS = False
+    # Smooth each window in units of its own noise (the RMS of its third differences over
+    # every channel), so the model smooths as hard as each window's noise calls for
+    # (lib/models/smoothnet.py). False is the original.
+    c.MODEL.SCALE_WINDOWS = False
 
     c.TRAIN = CfgNode()
     c.TRAIN.BATCH_SIZE = 1024  # global batch (split over processes when distributed)

@@ -117,12 +117,18 @@ def smooth_sequence(
     )
 
     sequence = padded.transpose(0, 1).contiguous()  # (C, T')
+    # A model that pools over a window's channels (MODEL.SCALE_WINDOWS) takes (n, C, W).
+    pooled = bool(getattr(model, "scale_windows", False))
     total: torch.Tensor | None = None
     chunk_rows = chunk_rows or default_chunk_rows(x.device)
     step = max(1, chunk_rows // max(channels, 1))
     for first in range(0, len(starts), step):
         chunk_index = index[first : first + step]  # (n, W)
-        prediction = model(sequence[:, chunk_index])  # (C, n, W)
+        windows = sequence[:, chunk_index]  # (C, n, W)
+        if pooled:
+            prediction = model(windows.transpose(0, 1)).transpose(0, 1)
+        else:
+            prediction = model(windows)
         if total is None:
             total = prediction.new_zeros((channels, length))
         overlap_add(total, prediction, chunk_index, None if uniform else weights)

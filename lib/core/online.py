@@ -207,8 +207,13 @@ class OnlineSmoother:
         batch = torch.from_numpy(np.concatenate(windows).astype(np.float32)).to(
             self.smoother.device
         )
+        model = self.smoother.model
         with torch.no_grad(), cpu_threads(self.threads if batch.device.type == "cpu" else None):
-            out = self.smoother.model(batch).cpu().numpy().astype(np.float64)
+            if getattr(model, "scale_windows", False):  # pools over a track's channels
+                parts = torch.split(batch, sizes)
+                out = torch.cat([model(part) for part in parts]).cpu().numpy().astype(np.float64)
+            else:
+                out = model(batch).cpu().numpy().astype(np.float64)
         weights = self.smoother.position_weights
         for track, chunk in zip(tracks, np.split(out, np.cumsum(sizes)[:-1])):
             for k, f in enumerate(range(t - self.window + 1, t + 1)):

@@ -129,6 +129,7 @@ def model_spec(cfg: CfgNode) -> ModelSpec:
         num_blocks=cfg.MODEL.NUM_BLOCK,
         dropout=cfg.MODEL.DROPOUT,
         center_windows=bool(cfg.MODEL.CENTER_WINDOWS),
+        scale_windows=bool(cfg.MODEL.SCALE_WINDOWS),
     )
 
 

@@ -37,10 +37,27 @@ from ..utils.windows import window_weights as window_weights_of
 from .inference import smooth_sequence
 from .normalise import Normaliser, check_image_size, fill_missing
 from .online import OnlineSmoother
+from .strength import guarded
 
 #: Frame rates the smoother accepts (below 1 fps a sequence is not a video; resampling
 #: such input to a checkpoint's 50 fps would multiply its length beyond use).
 FPS_RANGE = (1.0, 1000.0)
+
+
+def check_fps(fps: float | None) -> None:
+    """Refuse a frame rate outside :data:`FPS_RANGE` (one line); None passes."""
+    if fps is not None and not FPS_RANGE[0] <= fps <= FPS_RANGE[1]:
+        raise ValueError(f"fps must be between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g}, got {fps:g}")
+
+
+def check_strength(strength: str | float) -> str | float:
+    """``"auto"`` or a share in [0, 1]; anything else is refused in one line."""
+    if strength == "auto":
+        return strength
+    if isinstance(strength, (int, float)) and not isinstance(strength, bool):
+        if 0.0 <= float(strength) <= 1.0:
+            return float(strength)
+    raise ValueError(f"strength must be 'auto' or a number in [0, 1], got {strength!r}")
 
 
 def method_error(method: str | Path) -> str | None:
@@ -70,6 +87,13 @@ class Smoother:
         window_weights: how overlapping window outputs are combined, offline
             and online: ``"hann"`` (tapered, default) or ``"uniform"`` (the
             original's plain average).
+        strength: how much of the smoothing each joint keeps, offline:
+            ``"auto"`` (the default for checkpoints) measures per track and
+            joint how much of the change its noise explains and pulls the
+            rest back towards the input (:mod:`.strength`), so a track is not
+            made worse where the model does not fit it; a number in [0, 1]
+            keeps that share everywhere (1: the model's output as it is, the
+            default for filters and the research evaluation).
         **filter_kwargs: parameters of a classical filter.
     """
 
@@ -82,12 +106,10 @@ class Smoother:
         root_joints: Sequence[int] | None = None,
         fps: float | None = None,
         window_weights: str = "hann",
+        strength: str | float | None = None,
         **filter_kwargs: Any,
     ) -> None:
-        if fps is not None and not FPS_RANGE[0] <= fps <= FPS_RANGE[1]:
-            raise ValueError(
-                f"fps must be between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g}, got {fps:g}"
-            )
+        check_fps(fps)
         self.filter_name: str | None = None
         self.model: torch.nn.Module | None = None
         self.info = UsageInfo()
@@ -109,12 +131,18 @@ class Smoother:
         self.min_confidence = min_confidence
         self.root_joints = root_joints
         self.fps = fps
+        if strength is None:
+            strength = "auto" if self.model is not None else 1.0
+        self.strength = check_strength(strength)
 
     @property
     def resamples(self) -> bool:
         """Whether the input fps differs from the checkpoint's training fps by more than 10 %."""
+        return self._resamples(self.fps)
+
+    def _resamples(self, fps: float | None) -> bool:
         trained = self.info.fps
-        return bool(self.fps and trained and abs(self.fps / trained - 1) > 0.1)
+        return bool(fps and trained and abs(fps / trained - 1) > 0.1)
 
     @property
     def online_only(self) -> str | None:
@@ -142,6 +170,7 @@ class Smoother:
         x: np.ndarray | torch.Tensor,
         confidence: np.ndarray | None = None,
         image_size: tuple[float, float] | None = None,
+        fps: float | None = None,
     ) -> np.ndarray | torch.Tensor:
         """Smooth whole sequences.
 
@@ -152,6 +181,7 @@ class Smoother:
                 ``min_confidence`` a joint counts as missing.
             image_size: ``(width, height)`` of 2D pixel input's frames, to
                 use the original's image normalisation instead of the person's size.
+            fps: frame rate of ``x`` (default: the constructor's ``fps``).
 
         Returns:
             Smoothed keypoints, same shape and type; missing joints are NaN.
@@ -171,6 +201,8 @@ class Smoother:
                 f"got shape {data.shape}"
             )
         check_image_size(image_size)
+        check_fps(fps)
+        fps = fps if fps is not None else self.fps
         people = data[:, None] if data.ndim == 3 else data
         conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
         if conf is not None:
@@ -184,7 +216,9 @@ class Smoother:
                 conf = conf[:, None]
         out = np.stack(
             [
-                self._smooth_track(people[:, p], None if conf is None else conf[:, p], image_size)
+                self._smooth_track(
+                    people[:, p], None if conf is None else conf[:, p], image_size, fps
+                )
                 for p in range(people.shape[1])
             ],
             axis=1,
@@ -198,7 +232,11 @@ class Smoother:
         return missing
 
     def _smooth_track(
-        self, x: np.ndarray, confidence: np.ndarray | None, image_size: tuple[float, float] | None
+        self,
+        x: np.ndarray,
+        confidence: np.ndarray | None,
+        image_size: tuple[float, float] | None,
+        fps: float | None,
     ) -> np.ndarray:
         """``(T, K, C)`` -> ``(T, K, C)`` for one person."""
         _, num_joints, coords = x.shape
@@ -210,22 +248,33 @@ class Smoother:
         filled = fill_missing(x, missing)
         # Filters and models see the same normalised input (One-Euro is not scale-invariant).
         norm = Normaliser(coords, self.root_joints, image_size, self.info.person_size).fit(filled)
-        if self.filter_name is not None:
-            smoothed = apply_filter(self.filter_name, norm.to_model(filled), **self.filter_kwargs)
+
+        def smooth(track: np.ndarray) -> np.ndarray:
+            return norm.from_model(self._smooth_values(norm.to_model(track), fps), num_joints)
+
+        if self.strength == "auto":
+            out = guarded(smooth, filled, missing)[0]
         else:
-            values, restore = self._resample(norm.to_model(filled))
-            tensor = torch.from_numpy(values.astype(np.float32)).to(self.device)
-            result = smooth_sequence(self.model, tensor, self.stride, weighting=self.weighting)
-            smoothed = restore(result.cpu().numpy().astype(np.float64))
-        out = norm.from_model(smoothed, num_joints)
+            out = smooth(filled)
+            if self.strength != 1.0:
+                out = filled + self.strength * (out - filled)
         out[missing] = np.nan
         return out
 
-    def _resample(self, values: np.ndarray):
+    def _smooth_values(self, values: np.ndarray, fps: float | None) -> np.ndarray:
+        """Smooth ``(T, channels)`` model-space values with the filter or the model."""
+        if self.filter_name is not None:
+            return apply_filter(self.filter_name, values, **self.filter_kwargs)
+        values, restore = self._resample(values, fps)
+        tensor = torch.from_numpy(values.astype(np.float32)).to(self.device)
+        result = smooth_sequence(self.model, tensor, self.stride, weighting=self.weighting)
+        return restore(result.cpu().numpy().astype(np.float64))
+
+    def _resample(self, values: np.ndarray, fps: float | None):
         """Resample ``(T, C)`` to the checkpoint's fps when the input's differs by > 10 %."""
-        if not self.resamples or len(values) < 2:
+        if not self._resamples(fps) or len(values) < 2:
             return values, lambda y: y
-        t_in, t_model = frame_grid(len(values), self.fps, self.info.fps)
+        t_in, t_model = frame_grid(len(values), fps, self.info.fps)
         return interpolate_frames(values, t_in, t_model), lambda y: interpolate_frames(
             y, t_model, t_in
         )

@@ -30,6 +30,7 @@ class MotionAwareSmoothNet(SmoothNet):
         num_blocks: residual blocks B per branch.
         dropout: dropout probability.
         center_windows: smooth each window less its mean (see :class:`SmoothNet`).
+        scale_windows: smooth each window in units of its noise (see :class:`SmoothNet`).
 
     Input and output are ``(N, C, W)``.
     """
@@ -42,6 +43,7 @@ class MotionAwareSmoothNet(SmoothNet):
         num_blocks: int = 3,
         dropout: float = 0.5,
         center_windows: bool = False,
+        scale_windows: bool = False,
     ) -> None:
         if window_size < 3:
             raise ValueError(f"motion-aware SmoothNet needs window_size >= 3, got {window_size}")
@@ -54,6 +56,7 @@ class MotionAwareSmoothNet(SmoothNet):
             num_blocks=num_blocks,
             dropout=dropout,
             center_windows=center_windows,
+            scale_windows=scale_windows,
         )
         w = window_size
         self.velocity_branch = TemporalMLP(

@@ -37,6 +37,8 @@ class ModelSpec:
         dropout: dropout probability (only matters in training).
         center_windows: the model smooths each window less its mean and adds
             the mean back (``MODEL.CENTER_WINDOWS``; every model type).
+        scale_windows: the model smooths each window in units of its own noise
+            (``MODEL.SCALE_WINDOWS``; SmoothNet types).
     """
 
     window_size: int
@@ -46,6 +48,7 @@ class ModelSpec:
     num_blocks: int = 3
     dropout: float = 0.5
     center_windows: bool = False
+    scale_windows: bool = False
 
     def build(self) -> nn.Module:
         """A freshly initialised model of this architecture."""
@@ -57,6 +60,7 @@ class ModelSpec:
             num_blocks=self.num_blocks,
             dropout=self.dropout,
             center_windows=self.center_windows,
+            scale_windows=self.scale_windows,
         )
         if self.model_type == "smoothnet":
             return SmoothNet(self.window_size, **kwargs)

@@ -19,25 +19,61 @@ import torch
 from torch import nn
 
 
-def smooth_centered(
-    smooth: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, center: bool
-) -> torch.Tensor:
-    """``smooth(x - m) + m`` with ``m`` each window's mean over time, or ``smooth(x)``.
+#: Floor of a window's noise scale (model units), so an exact window is not blown up.
+NOISE_SCALE_FLOOR = 1e-4
 
-    Centring makes a window model translation-equivariant per channel: a
-    constant added to a window comes out added to the result, whatever the
-    weights, so where a trajectory lies in model space cannot change how it
-    is smoothed (``MODEL.CENTER_WINDOWS``).
+
+def window_noise_scale(x: torch.Tensor) -> torch.Tensor:
+    """``(N, 1, 1)`` white-noise scale of each of ``(N, C, W)`` windows.
+
+    The root mean square of the third differences over all channels and
+    frames of a window, over ``sqrt(20)`` (a third difference of white noise of
+    standard deviation s has variance ``20 s^2``), with a floor
+    (:data:`NOISE_SCALE_FLOOR`). A ``(C, W)`` input is one window.
+    """
+    third = x[..., 3:] - 3 * x[..., 2:-1] + 3 * x[..., 1:-2] - x[..., :-3]
+    power = third.square().mean(dim=(-2, -1), keepdim=True) / 20.0
+    return (power + NOISE_SCALE_FLOOR**2).sqrt()
+
+
+def smooth_centered(
+    smooth: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    center: bool,
+    scale: bool = False,
+) -> torch.Tensor:
+    """``smooth((x - m) / s) s + m``: each window less its mean, in units of its noise.
+
+    Centring (``m`` each window's mean over time per channel, else 0) makes a
+    window model translation-equivariant per channel: a constant added to a
+    window comes out added to the result, whatever the weights, so where a
+    trajectory lies in model space cannot change how it is smoothed
+    (``MODEL.CENTER_WINDOWS``).
+
+    Scaling (``s`` :func:`window_noise_scale`, pooled over every channel of
+    the window, else 1) hands the model each window in units of its own
+    noise (``MODEL.SCALE_WINDOWS``): a model that sees one channel at a time
+    cannot tell little noise on a lively motion from much noise on a calm
+    one, and without the noise level it must smooth every input as hard as
+    its training's average. The result is scale-equivariant (a window
+    multiplied by c > 0 comes out multiplied by c) and smooths as hard as
+    each window's own noise calls for.
 
     Args:
         smooth: the window model, ``(..., W) -> (..., W_out)``.
-        x: ``(..., W)`` windows, time on the last axis.
+        x: ``(N, C, W)`` windows (``(C, W)``: one), time on the last axis.
         center: subtract and restore the window means.
+        scale: divide by and restore the window noise scales.
     """
-    if not center:
-        return smooth(x)
-    level = x.mean(dim=-1, keepdim=True)
-    return smooth(x - level) + level
+    level = x.mean(dim=-1, keepdim=True) if center else None
+    if level is not None:
+        x = x - level
+    if scale:
+        noise = window_noise_scale(x)
+        out = smooth(x / noise) * noise
+    else:
+        out = smooth(x)
+    return out if level is None else out + level
 
 
 def cpu_keep_mask(shape: torch.Size, threshold: int, scale: float) -> torch.Tensor:
@@ -199,6 +235,8 @@ class SmoothNet(TemporalMLP):
         dropout: dropout probability.
         center_windows: smooth each window less its mean and add the mean back
             (:func:`smooth_centered`; off in the original).
+        scale_windows: smooth each window in units of its own noise
+            (:func:`smooth_centered`; off in the original).
 
     Input and output are ``(N, C, W)``: N windows, C channels, W frames.
     """
@@ -212,6 +250,7 @@ class SmoothNet(TemporalMLP):
         num_blocks: int = 3,
         dropout: float = 0.5,
         center_windows: bool = False,
+        scale_windows: bool = False,
     ) -> None:
         output_size = window_size if output_size is None else output_size
         if output_size > window_size:
@@ -224,6 +263,7 @@ class SmoothNet(TemporalMLP):
         self.window_size = window_size
         self.output_size = output_size
         self.center_windows = bool(center_windows)
+        self.scale_windows = bool(scale_windows)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Smooth windows.
@@ -241,7 +281,7 @@ class SmoothNet(TemporalMLP):
                 f"got shape {tuple(x.shape)}"
             )
         x = x.to(self.encoder[0].weight.dtype)
-        return smooth_centered(self.smooth_windows, x, self.center_windows)
+        return smooth_centered(self.smooth_windows, x, self.center_windows, self.scale_windows)
 
     def smooth_windows(self, x: torch.Tensor) -> torch.Tensor:
         """The network itself on checked ``(N, C, W)`` windows (no centring)."""

@@ -164,3 +164,20 @@ def test_cpu_dropout_masks_follow_torchs_random_state():
     assert set(mask.unique().tolist()) <= {0.0, float(torch.tensor(4.0 / 3.0))}
     # float64 input keeps its dtype.
     assert drop(torch.ones(4, 9, dtype=torch.float64)).dtype == torch.float64
+
+
+def test_noise_scaled_windows_are_scale_and_translation_equivariant():
+    from smoothnet.models.smoothnet import window_noise_scale
+
+    torch.manual_seed(0)
+    model = SmoothNet(16, hidden_size=32, res_hidden_size=8, num_blocks=1, dropout=0.0,
+                      center_windows=True, scale_windows=True).double().eval()
+    x = torch.randn(5, 6, 16, dtype=torch.float64)
+    with torch.no_grad():
+        out = model(x)
+        torch.testing.assert_close(model(3.0 * x + 2.0), 3.0 * out + 2.0)
+        # one window at a time equals the batch: the scale is pooled per window
+        torch.testing.assert_close(model(x[2]), out[2])
+    # white noise of std 0.5: the third-difference scale estimates it
+    noise = 0.5 * torch.randn(1, 34, 4000, dtype=torch.float64)
+    assert abs(window_noise_scale(noise).item() - 0.5) < 0.01
