@@ -92,7 +92,9 @@ class Cell:
     detail: str = ""
 
 
-def conditions(sources: tuple[str, ...], dims_list: tuple[int, ...], quick: bool) -> list[Condition]:
+def conditions(
+    sources: tuple[str, ...], dims_list: tuple[int, ...], quick: bool
+) -> list[Condition]:
     """Every condition of the asked sources and dimensions (a small subset with ``quick``)."""
     fps_grid = (12.0, 30.0) if quick else FPS_GRID
     kinds = ("white_high", "detector") if quick else ("white_low", "white_high", "detector")
@@ -158,7 +160,9 @@ def run_condition(condition: Condition, smoothers, seed: int, h36m_step: int) ->
     dets = tracks.detections
     cells = [Cell(condition, "input", *score(dets, tracks, condition.dims))]
     for name, smooth in smoothers:
-        cells.append(Cell(condition, name, *score([smooth(d) for d in dets], tracks, condition.dims)))
+        cells.append(
+            Cell(condition, name, *score([smooth(d) for d in dets], tracks, condition.dims))
+        )
     best = None
     for sigma in SIGMAS:
         m, a = score([gaussian(d, sigma=sigma) for d in dets], tracks, condition.dims)
@@ -214,7 +218,10 @@ def summary(judged: list[dict[str, object]]) -> list[str]:
 def markdown(cells: list[Cell], methods: list[str]) -> str:
     """One table row per condition: MPJPE / Accel of every method, the best in bold."""
     columns = ["input", *methods, "gaussian"]
-    lines = ["| condition | " + " | ".join(columns) + " | best σ |", "|---" * (len(columns) + 2) + "|"]
+    lines = [
+        "| condition | " + " | ".join(columns) + " | best σ |",
+        "|---" * (len(columns) + 2) + "|",
+    ]
     for condition in dict.fromkeys(c.condition for c in cells):
         row = {c.method: c for c in cells if c.condition == condition}
         best = min(row[m].mpjpe for m in columns if m in row)
@@ -262,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help="comma list: default, default_raw, specialist, linear, "
                         "motion_aware, filters, shipped checkpoint names or paths")  # fmt: skip
-    parser.add_argument("--sources", default=",".join(SOURCES), help="comma list of " + ", ".join(SOURCES))
+    parser.add_argument(
+        "--sources", default=",".join(SOURCES), help="comma list of " + ", ".join(SOURCES)
+    )
     parser.add_argument("--dims", default="2,3", help="2, 3 or both (comma list)")
     parser.add_argument("--output", type=Path, default=ROOT / "results/benchmarks/transfer")
     parser.add_argument("--seed", type=int, default=0)

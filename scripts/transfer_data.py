@@ -140,7 +140,9 @@ _REST = np.array([
 ])  # fmt: skip
 #: Swing amplitude (m, along x) of each joint at the gait frequency, and its phase sign.
 _SWING = np.array([0, 0, 0.22, 0.42, 0, -0.22, -0.42, 0, 0, 0, 0, 0, -0.12, -0.25, 0, 0.12, 0.25])
-_DEPTH = np.array([0, -0.1, -0.1, -0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0, 0.18, 0.2, 0.2, -0.18, -0.2, -0.2])
+_DEPTH = np.array(
+    [0, -0.1, -0.1, -0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0, 0.18, 0.2, 0.2, -0.18, -0.2, -0.2]
+)
 
 
 def walker(fps: float, seconds: float, rng: np.random.Generator) -> np.ndarray:
@@ -150,8 +152,10 @@ def walker(fps: float, seconds: float, rng: np.random.Generator) -> np.ndarray:
     phase = rng.uniform(0, 2 * np.pi)
     speed = rng.uniform(1.2, 1.4)
     swing = np.sin(2 * np.pi * 0.9 * t + phase)[:, None] * _SWING  # (T, 17)
-    lift = 0.06 * np.clip(np.cos(2 * np.pi * 0.9 * t + phase), 0, None)[:, None] * (
-        np.abs(_SWING) > 0.3
+    lift = (
+        0.06
+        * np.clip(np.cos(2 * np.pi * 0.9 * t + phase), 0, None)[:, None]
+        * (np.abs(_SWING) > 0.3)
     )
     bob = 0.03 * np.sin(2 * np.pi * 3.6 * t + 2 * phase)[:, None]
     x = speed * (t - t.mean())[:, None] + swing

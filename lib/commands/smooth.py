@@ -79,11 +79,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def plot_jitter(path: str, before: list, after: list, units: str, pooled_mean) -> None:
+def plot_jitter(path: str, pairs: list, units: str) -> None:
+    """PNG of the mean jitter per frame of the ``(input, smoothed)`` track pairs."""
     import matplotlib
     import numpy as np
 
     from ..utils.io import atomic_path
+    from ..utils.metrics import pooled_mean
+    from ..visualize.render import jitter
+
+    before = [jitter(t) for t, _ in pairs]
+    after = [jitter(o) for _, o in pairs]
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -111,16 +117,42 @@ def plot_jitter(path: str, before: list, after: list, units: str, pooled_mean) -
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def measured_summary(reports: list, units: str, model: bool) -> str:
+    """What the command can measure without ground truth, worded as such: how far the
+    points moved, the jitter before and after, the estimated noise and, for a model,
+    how much of its correction was kept."""
     import numpy as np
 
+    from ..utils.metrics import pooled_mean
+    from ..visualize.render import jitter
+
+    moved = np.concatenate([np.linalg.norm(o - t, axis=-1).ravel() for t, o, _ in reports])
+    moved = moved[np.isfinite(moved)]
+    before = pooled_mean([jitter(t) for t, _, _ in reports])
+    after = pooled_mean([jitter(o) for _, o, _ in reports])
+    noise = np.concatenate([r.noise for _, _, r in reports])
+    lines = [
+        "measured without ground truth (not an error):",
+        f"  points moved {moved.mean():.4g} {units} on average "
+        f"(95th percentile {np.percentile(moved, 95):.4g})" if moved.size else "  no points",
+        f"  jitter (mean acceleration) {before:.4g} -> {after:.4g} {units}/frame²",
+    ]
+    if np.isfinite(noise).any():
+        lines.append(f"  estimated input noise {np.nanmedian(noise):.4g} {units} per coordinate "
+                     "(median over joints)")  # fmt: skip
+    if model:
+        strength = np.concatenate([r.strength for _, _, r in reports])
+        lines.append(f"  kept {100 * strength.mean():.0f} % of the model's correction "
+                     "(per joint, as much as the estimated noise explains)")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     from ..core.smoother import Smoother, method_error
     from ..models.checkpoint import CheckpointError
     from ..models.shipped import default_method
     from ..utils.formats import FormatError, read_keypoints, write_keypoints
-    from ..utils.metrics import pooled_mean
-    from ..visualize.render import jitter
 
     try:
         data = read_keypoints(args.input, args.format, args.key)
@@ -136,37 +168,41 @@ def main(argv: list[str] | None = None) -> int:
         problem = method_error(method)
         if problem:
             raise ValueError(f"--method {problem}")
+        fps = args.fps if args.fps is not None else data.fps
         smoother = Smoother(
-            method, device=args.device, min_confidence=args.min_confidence, fps=args.fps
+            method,
+            device=args.device,
+            min_confidence=args.min_confidence,
+            fps=fps,
+            progress=True,
         )
         if smoother.online_only:
             raise ValueError(f"--method {method}: {smoother.online_only}")
     except (FormatError, CheckpointError, ValueError) as err:
         raise SystemExit(f"error: {err}") from None
     size = tuple(args.image_size) if args.image_size else None
-    smoothed, before, after, moved = {}, [], [], []
+    smoothed, reports = {}, []
     for track_id, track in data.tracks.items():
         try:
             out = smoother.smooth(track, confidence=data.confidence.get(track_id), image_size=size)
         except ValueError as err:
             raise SystemExit(f"error: {args.input}: track {track_id}: {err}") from None
         smoothed[track_id] = out
-        before.append(jitter(track))
-        after.append(jitter(out))
-        moved.append(np.linalg.norm(out - track, axis=-1).ravel())
+        reports.append((track, out, smoother.last_report[0]))
     try:
         write_keypoints(args.output, data, smoothed)
     except OSError as err:
         raise SystemExit(f"error: cannot write {args.output}: {err.strerror or err}") from None
-    units = "px" if next(iter(data.tracks.values())).shape[-1] == 2 else "units"
+    first = next(iter(data.tracks.values()))
+    units = "px" if first.shape[-1] == 2 else "units"
+    rate = f" at {fps:g} fps" if fps else ""
     print(
-        f"{args.input} ({data.format}): {len(data.tracks)} track(s), "
-        f"{len(next(iter(data.tracks.values())))} frames, smoothed with {smoother.name}\n"
-        f"jitter {pooled_mean(before):.4g} -> {pooled_mean(after):.4g} {units}/frame²; "
-        f"mean displacement {pooled_mean(moved):.4g} {units}; wrote {args.output}"
+        f"{args.input} ({data.format}): {len(data.tracks)} track(s), {len(first)} frames{rate}, "
+        f"smoothed with {smoother.name}; wrote {args.output}"
     )
+    print(measured_summary(reports, units, smoother.filter_name is None))
     if args.plot:
-        plot_jitter(args.plot, before, after, units, pooled_mean)
+        plot_jitter(args.plot, [(t, o) for t, o, _ in reports], units)
         print(f"wrote {args.plot}")
     return 0
 

@@ -21,27 +21,51 @@ and come back as NaN.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..models.checkpoint import UsageInfo, load_checkpoint
 from ..models.filters import FILTER_SPECS, apply_filter
 from ..models.shipped import SHIPPED_CHECKPOINTS
 from ..utils.arrays import numpy_with_restore
+from ..utils.body_scale import person_radius
 from ..utils.resample import frame_grid, interpolate_frames
 from ..utils.windows import window_weights as window_weights_of
 from .inference import smooth_sequence
 from .normalise import Normaliser, check_image_size, fill_missing
 from .online import OnlineSmoother
-from .strength import guarded
+from .strength import guarded, noise_level
+
+logger = logging.getLogger(__name__)
+
+#: How far (a factor either way) a person's size in model units may be from the
+#: checkpoint's before ``image_size`` draws a warning.
+PERSON_SCALE_TOLERANCE = 1.5
 
 #: Frame rates the smoother accepts (below 1 fps a sequence is not a video; resampling
 #: such input to a checkpoint's 50 fps would multiply its length beyond use).
 FPS_RANGE = (1.0, 1000.0)
+
+
+@dataclass
+class TrackReport:
+    """What smoothing one track measured (no ground truth needed).
+
+    Attributes:
+        noise: ``(K,)`` estimated white-noise level per joint, in the input's
+            units (:func:`smoothnet.core.strength.noise_level`; NaN: too short).
+        strength: ``(K,)`` share of the model's correction kept per joint.
+    """
+
+    noise: np.ndarray
+    strength: np.ndarray
 
 
 def check_fps(fps: float | None) -> None:
@@ -82,8 +106,10 @@ class Smoother:
         stride: window stride of offline model smoothing.
         min_confidence: joints with a lower confidence are treated as missing.
         root_joints: 3D root joint indices (default: the centroid of all joints).
-        fps: frame rate of the input; when it differs from the checkpoint's
-            training fps by more than 10 %, offline input is resampled to it.
+        fps: frame rate of the input; when it lies outside the frame rates the
+            checkpoint's training covered (its fps over its playback-speed
+            augmentation, :attr:`UsageInfo.fps_range`, widened by 10 %), offline
+            input is resampled to the training fps and back.
         window_weights: how overlapping window outputs are combined, offline
             and online: ``"hann"`` (tapered, default) or ``"uniform"`` (the
             original's plain average).
@@ -94,6 +120,7 @@ class Smoother:
             made worse where the model does not fit it; a number in [0, 1]
             keeps that share everywhere (1: the model's output as it is, the
             default for filters and the research evaluation).
+        progress: show a progress bar (on a terminal only) while smoothing.
         **filter_kwargs: parameters of a classical filter.
     """
 
@@ -107,6 +134,7 @@ class Smoother:
         fps: float | None = None,
         window_weights: str = "hann",
         strength: str | float | None = None,
+        progress: bool = False,
         **filter_kwargs: Any,
     ) -> None:
         check_fps(fps)
@@ -134,15 +162,21 @@ class Smoother:
         if strength is None:
             strength = "auto" if self.model is not None else 1.0
         self.strength = check_strength(strength)
+        self.progress = progress
+        self._progress: tqdm | None = None
+        #: One :class:`TrackReport` per person of the last :meth:`smooth` call.
+        self.last_report: list[TrackReport] = []
 
     @property
     def resamples(self) -> bool:
-        """Whether the input fps differs from the checkpoint's training fps by more than 10 %."""
+        """Whether input at the constructor's fps is resampled (see ``fps``)."""
         return self._resamples(self.fps)
 
     def _resamples(self, fps: float | None) -> bool:
-        trained = self.info.fps
-        return bool(fps and trained and abs(fps / trained - 1) > 0.1)
+        covered = self.info.fps_range
+        if not fps or covered is None:
+            return False
+        return not covered[0] / 1.1 <= fps <= covered[1] * 1.1
 
     @property
     def online_only(self) -> str | None:
@@ -214,15 +248,26 @@ class Smoother:
                 )
             if data.ndim == 3:
                 conf = conf[:, None]
-        out = np.stack(
-            [
-                self._smooth_track(
-                    people[:, p], None if conf is None else conf[:, p], image_size, fps
-                )
-                for p in range(people.shape[1])
-            ],
-            axis=1,
-        )
+        self.last_report = []
+        passes = 2 if self.strength == "auto" and self.model is not None else 1
+        with tqdm(
+            total=people.shape[0] * people.shape[1] * passes,
+            unit="frame",
+            desc="smoothing",
+            disable=None if self.progress else True,
+            leave=False,
+        ) as bar:
+            self._progress = bar
+            out = np.stack(
+                [
+                    self._smooth_track(
+                        people[:, p], None if conf is None else conf[:, p], image_size, fps
+                    )
+                    for p in range(people.shape[1])
+                ],
+                axis=1,
+            )
+        self._progress = None
         return restore(out[:, 0] if data.ndim == 3 else out)
 
     def _missing(self, x: np.ndarray, confidence: np.ndarray | None) -> np.ndarray:
@@ -244,22 +289,41 @@ class Smoother:
             raise ValueError(f"keypoints must have 2, 3 or 6 values per joint, got {coords}")
         missing = self._missing(x, confidence)
         if missing.all():
+            self.last_report.append(TrackReport(np.full(num_joints, np.nan), np.zeros(num_joints)))
             return np.full(x.shape, np.nan)
         filled = fill_missing(x, missing)
         # Filters and models see the same normalised input (One-Euro is not scale-invariant).
         norm = Normaliser(coords, self.root_joints, image_size, self.info.person_size).fit(filled)
+        if image_size is not None and coords == 2:
+            self._check_person_scale(filled, norm)
 
         def smooth(track: np.ndarray) -> np.ndarray:
             return norm.from_model(self._smooth_values(norm.to_model(track), fps), num_joints)
 
-        if self.strength == "auto":
-            out = guarded(smooth, filled, missing)[0]
+        if self.strength == "auto" and self.model is not None:
+            out, strength, _ = guarded(smooth, filled, missing)
         else:
             out = smooth(filled)
-            if self.strength != 1.0:
-                out = filled + self.strength * (out - filled)
+            strength = np.full(num_joints, 1.0 if self.strength == "auto" else self.strength)
+            out = filled + strength[None, :, None] * (out - filled)
+        self.last_report.append(TrackReport(noise_level(filled, missing), strength))
         out[missing] = np.nan
         return out
+
+    def _check_person_scale(self, filled: np.ndarray, norm: Normaliser) -> None:
+        """Warn (one line) when ``image_size`` puts the person far from the size the
+        checkpoint was trained on and the model's smoothing depends on that size."""
+        trained = self.info.person_size
+        if self.model is None or not trained or getattr(self.model, "scale_windows", False):
+            return
+        ratio = person_radius(filled) / norm.scale / trained
+        if not 1 / PERSON_SCALE_TOLERANCE <= ratio <= PERSON_SCALE_TOLERANCE:
+            logger.warning(
+                "image_size puts this person at %.2fx the size %s was trained on, so it may "
+                "smooth too much or too little; leave image_size out to scale by the person",
+                ratio,
+                self.name,
+            )
 
     def _smooth_values(self, values: np.ndarray, fps: float | None) -> np.ndarray:
         """Smooth ``(T, channels)`` model-space values with the filter or the model."""
@@ -268,6 +332,8 @@ class Smoother:
         values, restore = self._resample(values, fps)
         tensor = torch.from_numpy(values.astype(np.float32)).to(self.device)
         result = smooth_sequence(self.model, tensor, self.stride, weighting=self.weighting)
+        if self._progress is not None:
+            self._progress.update(len(values))
         return restore(result.cpu().numpy().astype(np.float64))
 
     def _resample(self, values: np.ndarray, fps: float | None):

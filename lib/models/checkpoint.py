@@ -72,6 +72,15 @@ class UsageInfo:
     augmentation: dict[str, Any] = field(default_factory=dict)
     last_frames: int = 0
 
+    @property
+    def fps_range(self) -> tuple[float, float] | None:
+        """The frame rates the training covered: ``fps`` over the playback-speed
+        augmentation's range (``fps`` alone without it); None when unknown."""
+        if not self.fps:
+            return None
+        low, high = self.augmentation.get("speed", (1.0, 1.0))
+        return self.fps / float(high), self.fps / float(low)
+
 
 @dataclass
 class LoadedCheckpoint:

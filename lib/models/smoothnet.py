@@ -18,7 +18,6 @@ import numpy as np
 import torch
 from torch import nn
 
-
 #: Floor of a window's noise scale (model units), so an exact window is not blown up.
 NOISE_SCALE_FLOOR = 1e-4
 

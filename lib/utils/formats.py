@@ -50,6 +50,8 @@ class KeypointFile:
         confidence: track id -> ``(T, K)`` scores, where the format has them.
         source: the parsed file content, kept to write the rest back unchanged.
         layout: format-specific bookkeeping (frame ids, shapes, keys).
+        fps: the frame rate the file states (an ``fps`` entry of an npz or of an
+            MMPose predictions object), else None.
     """
 
     format: str
@@ -57,6 +59,7 @@ class KeypointFile:
     confidence: dict[Any, np.ndarray] = field(default_factory=dict)
     source: Any = None
     layout: dict[str, Any] = field(default_factory=dict)
+    fps: float | None = None
 
 
 def guess_format(path: Path) -> str:
@@ -107,6 +110,19 @@ def read_keypoints(
 def write_keypoints(path: str | Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:
     """Write smoothed ``tracks`` back in ``data``'s format, atomically."""
     _WRITERS[data.format](Path(path), data, tracks)
+
+
+def _stated_fps(container: Any, path: Path) -> float | None:
+    """The ``fps`` entry of an npz or JSON object: a positive finite number, or None."""
+    if "fps" not in container:
+        return None
+    value = np.asarray(container["fps"])
+    if value.shape != () or not np.issubdtype(value.dtype, np.number) or value.dtype == bool:
+        raise FormatError(f"{path}: 'fps' must be one number, got {container['fps']!r}")
+    fps = float(value)
+    if not (np.isfinite(fps) and fps > 0):
+        raise FormatError(f"{path}: 'fps' must be a positive number, got {fps:g}")
+    return fps
 
 
 # -- arrays ----------------------------------------------------------------------------
@@ -173,7 +189,9 @@ def _read_npz(path: Path, key: str) -> KeypointFile:
     if "scores" in arrays:
         scores = arrays["scores"]
         confidence = {p: (scores[:, p] if layout["people_axis"] else scores) for p in tracks}
-    return KeypointFile("npz", tracks, confidence, source=arrays, layout=layout)
+    return KeypointFile(
+        "npz", tracks, confidence, source=arrays, layout=layout, fps=_stated_fps(arrays, path)
+    )
 
 
 def _write_npz(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:
@@ -324,7 +342,8 @@ def _read_mmpose(path: Path, key: str) -> KeypointFile:
 
     ids = [f.get("frame_id", t) for t, f in enumerate(frames)]
     tracks, scores = _frames_to_tracks(ids, [f["instances"] for f in frames], get, path)
-    return KeypointFile("mmpose", tracks, scores, source=content)
+    fps = _stated_fps(content, path) if isinstance(content, dict) else None
+    return KeypointFile("mmpose", tracks, scores, source=content, fps=fps)
 
 
 def _write_mmpose(path: Path, data: KeypointFile, tracks: dict[Any, np.ndarray]) -> None:

@@ -222,3 +222,25 @@ def test_bad_keypoint_files_get_one_line(tmp_path):
         ):
             run(tmp_path / name, tmp_path / "o.npy", "savgol")
     assert not (tmp_path / "o.npy").exists() and not (tmp_path / "o.json").exists()
+
+
+def test_the_report_says_what_it_measured_and_reads_a_stated_fps(tmp_path, identity, capsys):
+    src = tmp_path / "in.npz"
+    np.savez(src, keypoints=track(5), fps=np.float64(25.0))
+    assert read_keypoints(src).fps == 25.0
+    assert run(src, tmp_path / "out.npz", identity) == 0
+    out = capsys.readouterr().out
+    assert "at 25 fps" in out and "measured without ground truth (not an error)" in out
+    assert "points moved" in out and "estimated input noise" in out and "kept" in out
+    np.savez(src, keypoints=track(5), fps=np.array([25.0, 30.0]))
+    with pytest.raises(SystemExit, match="'fps' must be one number"):
+        run(src, tmp_path / "out.npz", identity)
+
+
+def test_mmpose_predictions_may_state_their_fps(tmp_path):
+    path = tmp_path / "p.json"
+    mmpose_file(path)
+    content = json.loads(path.read_text())
+    content["fps"] = 12.5
+    path.write_text(json.dumps(content))
+    assert read_keypoints(path).fps == 12.5

@@ -303,3 +303,57 @@ def test_a_low_latency_checkpoint_refuses_offline_use_and_long_latencies(tmp_pat
     with pytest.raises(SystemExit, match=r"error: --method .*online smoothing"):
         smooth_command.main(argv)
     assert not (tmp_path / "out.npy").exists()
+
+
+def test_fps_is_a_smooth_argument_and_out_of_range_values_are_refused(tmp_path):
+    smoother = Smoother(identity_checkpoint(tmp_path / "f.pth", fps=50.0), device="cpu")
+    x = motion(30)
+    np.testing.assert_allclose(smoother.smooth(x, fps=25), x, atol=1e-4)  # 2x up and back
+    with pytest.raises(ValueError, match="fps must be between"):
+        smoother.smooth(x, fps=0.1)
+    for bad in ("strong", 1.5, -0.1, True):
+        with pytest.raises(ValueError, match="strength must be"):
+            Smoother(identity_checkpoint(tmp_path / "g.pth"), device="cpu", strength=bad)
+
+
+def test_resampling_only_outside_the_frame_rates_training_covered(tmp_path):
+    path = tmp_path / "s.pth"
+    spec = ModelSpec(W, hidden_size=16, res_hidden_size=1, num_blocks=0, dropout=0.0)
+    info = UsageInfo(fps=50.0, augmentation={"speed": [0.5, 4.0]})  # covers 12.5-100 fps
+    save_checkpoint(path, spec.build(), spec, info)
+    smoother = Smoother(path, device="cpu")
+    assert [smoother._resamples(f) for f in (12.0, 30.0, 100.0, 10.0, 120.0)] == [
+        False, False, False, True, True]  # fmt: skip
+    plain = Smoother(identity_checkpoint(tmp_path / "p.pth", fps=50.0), device="cpu")
+    assert [plain._resamples(f) for f in (50.0, 46.0, 30.0)] == [False, False, True]
+
+
+def test_strength_blends_towards_the_input_and_reports_per_joint(random_model):
+    x = motion(60)
+    random_model.strength = 1.0
+    full = random_model.smooth(x)
+    random_model.strength = 0.25
+    np.testing.assert_allclose(random_model.smooth(x), x + 0.25 * (full - x), atol=1e-9)
+    (report,) = random_model.last_report
+    assert report.strength.shape == (17,) and np.all(report.strength == 0.25)
+    random_model.strength = "auto"
+    out = random_model.smooth(x)
+    (report,) = random_model.last_report
+    assert np.all((report.strength >= 0) & (report.strength <= 1))
+    blend = (out - x)[:, :, 0] / np.where(np.abs(full - x) > 1e-9, full - x, 1)[:, :, 0]
+    np.testing.assert_allclose(np.median(blend, axis=0), report.strength, atol=1e-6)
+
+
+def test_image_size_of_another_frame_draws_one_warning(tmp_path, caplog):
+    smoother = Smoother(random_checkpoint(tmp_path / "r.pth", person_size=0.093), device="cpu")
+    gt = motion(60, dims=2)
+    big = (gt - 500) * 2 + 1000  # the same person twice as large, in a 2000 px frame
+    radius = person_radius(big)
+    assert radius / 1000 / 0.093 > 1.5  # image normalisation puts it far from the trained size
+    with caplog.at_level("WARNING"):
+        smoother.smooth(big, image_size=(2000, 2000))
+    assert len(caplog.records) == 1 and "image_size puts this person at" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        smoother.smooth(big)  # scaled by the person: no warning
+    assert not caplog.records

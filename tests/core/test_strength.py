@@ -1,0 +1,83 @@
+"""The per-joint strength chosen from the track (SURE), against independent calculations."""
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter1d
+
+from smoothnet.core.strength import divergence, guarded, noise_level, sure_strength
+
+
+def gaussian_matrix(length: int, sigma: float) -> np.ndarray:
+    """The (T, T) matrix of scipy's Gaussian filter (reflect edges), column by column."""
+    return gaussian_filter1d(np.eye(length), sigma, axis=0, mode="reflect")
+
+
+def test_noise_level_recovers_white_noise_per_joint_and_skips_missing_frames():
+    rng = np.random.default_rng(0)
+    t = np.linspace(0, 4 * np.pi, 3000)[:, None, None]
+    x = np.sin(t) + rng.normal(size=(3000, 3, 2)) * np.array([0.01, 0.05, 0.2])[None, :, None]
+    np.testing.assert_allclose(noise_level(x), [0.01, 0.05, 0.2], rtol=0.05)
+    missing = np.zeros((3000, 3), dtype=bool)
+    missing[1000:1100, 1] = True
+    x[1000:1100, 1] = x[999, 1]  # filled by holding: no noise there
+    np.testing.assert_allclose(noise_level(x, missing)[1], 0.05, rtol=0.05)
+    assert np.isnan(noise_level(x[:3])).all()
+
+
+def test_divergence_of_a_linear_smoother_is_its_trace():
+    length, sigma = 400, 2.0
+    matrix = gaussian_matrix(length, sigma)
+
+    def smooth(x):
+        return np.einsum("ts,skc->tkc", matrix, x)
+
+    x = np.random.default_rng(1).normal(size=(length, 2, 3))
+    div = divergence(smooth, x, smooth(x), step=np.array([0.1, 0.1]))
+    expected = 3 * np.trace(matrix)  # three coordinates per joint
+    np.testing.assert_allclose(div, expected, rtol=0.15)
+
+
+def test_sure_strength_is_the_closed_form_and_clipped():
+    x = np.zeros((10, 1, 2))
+    smoothed = np.ones((10, 1, 2))  # change |f - x|^2 = 20
+    sigma, div = np.array([0.5]), np.array([4.0])
+    # a* = sigma^2 (N - div) / change = 0.25 * 16 / 20
+    assert sure_strength(x, smoothed, sigma, div, slack=1.0)[0] == pytest.approx(0.2)
+    assert sure_strength(x, smoothed, sigma, div, slack=2.0)[0] == pytest.approx(0.4)
+    assert sure_strength(x, smoothed, sigma * 10, div, slack=1.0)[0] == 1.0
+    assert sure_strength(x, smoothed, np.array([np.nan]), div)[0] == 1.0  # unknown: keep
+    assert sure_strength(x, x, sigma, div)[0] == 1.0  # no change: nothing to weigh
+
+
+def test_guard_leaves_an_exact_track_alone_and_keeps_a_good_smoothing():
+    t = np.arange(500)[:, None, None] / 50.0
+    clean = np.concatenate([np.sin(2 * np.pi * 0.5 * t), np.cos(2 * np.pi * 0.3 * t)], axis=2)
+
+    def smooth(x):
+        return gaussian_filter1d(x, 2.0, axis=0, mode="nearest")
+
+    out, strength, sigma = guarded(smooth, clean)
+    assert sigma[0] < 1e-3 and strength[0] < 0.05  # no noise: (almost) nothing changes
+    noisy = clean + np.random.default_rng(2).normal(scale=0.05, size=clean.shape)
+    out, strength, _ = guarded(smooth, noisy, slack=1.0)
+    assert strength[0] > 0.9  # the Gaussian only removes noise from this slow motion
+    assert np.abs(out - clean).mean() < 0.6 * np.abs(noisy - clean).mean()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_guard_is_never_worse_than_the_input_or_an_oversmoothing_filter(seed):
+    rng = np.random.default_rng(seed)
+    t = np.arange(600)[:, None, None] / 30.0
+    freq = rng.uniform(1.5, 3.0, size=(1, 4, 2))  # fast motion for a 30 fps track
+    clean = np.sin(2 * np.pi * freq * t + rng.uniform(0, 6, size=(1, 4, 2)))
+    noisy = clean + rng.normal(scale=0.02, size=clean.shape)  # little noise
+
+    def oversmooth(x):
+        return gaussian_filter1d(x, 4.0, axis=0, mode="nearest")
+
+    out, strength, _ = guarded(oversmooth, noisy, slack=1.0)
+    error = {name: np.linalg.norm(v - clean) for name, v in
+             (("input", noisy), ("filter", oversmooth(noisy)), ("guarded", out))}  # fmt: skip
+    assert error["filter"] > 3 * error["input"]  # the filter removes the motion
+    assert error["guarded"] <= error["input"] * 1.02
+    assert strength.max() < 0.1
