@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from smoothnet.core.inference import smooth_sequence
+from smoothnet.core.engine import smooth_sequence
 from smoothnet.models.checkpoint import load_checkpoint
 from smoothnet.models.complexity import macs_per_frame
 from smoothnet.models.registry import ModelSpec
@@ -121,7 +121,7 @@ def peak_memory_mb(num_frames: int) -> tuple[float, float]:
         [
             "import torch",
             "from scripts.benchmark import SPEC, synthetic_motion, resident_peak_kb",
-            "from smoothnet.core.inference import smooth_sequence",
+            "from smoothnet.core.engine import smooth_sequence",
             "model = SPEC.build().eval()",
             f"x = torch.from_numpy(synthetic_motion({num_frames}).reshape({num_frames}, -1))",
             "base = resident_peak_kb()",
@@ -288,9 +288,10 @@ def _training_rate(
     by NumPy on the CPU, what training uses for p = 0.25); ``fused``: the fused
     Adam kernel.
     """
-    from smoothnet.core.config import get_cfg_defaults
     from smoothnet.core.loss import SmoothNetLoss
-    from smoothnet.core.trainer import make_optimizer, train_step
+    from smoothnet.core.schedule import make_optimizer
+    from smoothnet.core.settings import TrainSettings
+    from smoothnet.core.trainer import train_step
     from smoothnet.models.smoothnet import BernoulliDropout
 
     torch.manual_seed(0)
@@ -302,11 +303,11 @@ def _training_rate(
             block.dropout = BernoulliDropout(spec.dropout, byte_masks=False)
         elif dropout == "torch_bytes":
             block.dropout = _torch_byte_dropout(spec.dropout)
-    cfg = get_cfg_defaults()
+    settings = TrainSettings()
     if fused:
-        optimizer, _ = make_optimizer(model, cfg)
+        optimizer, _ = make_optimizer(model, settings)
     else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.TRAIN.LR, amsgrad=True)
+        optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, amsgrad=True)
     loss_fn = SmoothNetLoss(1000.0, 1.0, norm="l2")  # the shipped recipe's loss
     pred = torch.randn(batch, spec.window_size, JOINTS * COORDS)
     gt = pred + 0.01 * torch.randn_like(pred)

@@ -43,8 +43,7 @@ def test_sequences(coords: int, poses: Path, step: int):
     data = SequenceSet(*source, "test")
     out = []
     for seq in data.sequences[::step]:
-        det = seq.to_metric(seq.detected)
-        gt = seq.to_metric(seq.groundtruth)
+        det, gt = seq.detected, seq.groundtruth
         out.append((seq.name, det, gt))
     label = f"{source[1]}_{source[2]}_{source[3]} test, every {step}th sequence"
     return out, label

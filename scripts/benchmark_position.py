@@ -40,7 +40,7 @@ def noisy_tracks(fps: float, height: float, seed: int):
     rendered and perturbed as ``scripts/benchmark_transfer.py`` does."""
     import numpy as np
 
-    from scripts.benchmark_transfer import detections, load_motion, render
+    from scripts.transfer_data import detections, load_motion, render
     from smoothnet.utils.resample import resample
 
     motion, source_fps = load_motion(ROOT / "data" / "demo")
@@ -66,20 +66,20 @@ def shifted_errors(checkpoint: str, tracks, shifts: list[float]) -> list[float]:
     import numpy as np
     import torch
 
-    from smoothnet.core.inference import smooth_sequence
-    from smoothnet.core.normalise import Normaliser
+    from smoothnet.core.engine import smooth_sequence
     from smoothnet.core.smoother import Smoother
+    from smoothnet.core.space import ModelSpace
 
     smoother = Smoother(checkpoint, device="cpu")
     errors = []
     for shift in shifts:
         pairs = []
         for det, gt in tracks:
-            norm = Normaliser(2, person_size=smoother.info.person_size).fit(det)
-            x = torch.from_numpy(norm.to_model(det).astype(np.float32)) + shift
+            codec = ModelSpace.for_user(smoother.info.person_size).fit(det)
+            x = torch.from_numpy(codec.encode(det).astype(np.float32)) + shift
             with torch.no_grad():
                 y = smooth_sequence(smoother.model, x, weighting=smoother.weighting) - shift
-            pairs.append((norm.from_model(y.numpy().astype(np.float64), det.shape[1]), gt))
+            pairs.append((codec.decode(y.numpy().astype(np.float64), det.shape[1]), gt))
         errors.append(pooled_mpjpe(pairs))
     return errors
 

@@ -104,8 +104,13 @@ def conditions(
             continue
         for dims in dims_list:
             sizes = ((800.0,) if quick else SIZES_PX) if dims == 2 else (0.0,)
-            out += [Condition(source, dims, kind, fps, speed, size) for kind in kinds
-                    for fps in fps_grid for speed in ("slow", "fast") for size in sizes]  # fmt: skip
+            out += [
+                Condition(source, dims, kind, fps, speed, size)
+                for kind in kinds
+                for fps in fps_grid
+                for speed in ("slow", "fast")
+                for size in sizes
+            ]
     if "walker" in sources:
         out += [Condition("walker", d, "walker", 30.0, "fast") for d in dims_list]
     if "h36m" in sources:
@@ -188,30 +193,41 @@ def verdicts(cells: list[Cell]) -> list[dict[str, object]]:
         }
         if "gaussian" in row:
             ratio = d.mpjpe / row["gaussian"].mpjpe
-            verdict |= {"vs_gaussian": ratio, "at_or_below": ratio <= 1.0,
-                        "within_1pct": ratio <= 1.01}  # fmt: skip
+            verdict |= {
+                "vs_gaussian": ratio,
+                "at_or_below": ratio <= 1.0,
+                "within_1pct": ratio <= 1.01,
+            }
         out.append(verdict)
     return out
 
 
 def summary(judged: list[dict[str, object]]) -> list[str]:
     """Counts of the verdicts per source and dimension, and the cells that fail."""
-    lines = ["| source | dims | cells | never worse | at or below the Gaussian | within 1 % |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "| source | dims | cells | never worse | at or below the Gaussian | within 1 % |",
+        "|---|---|---|---|---|---|",
+    ]
     groups = dict.fromkeys((v["source"], v["dims"]) for v in judged)
     for source, dims in [*groups, ("all", 0)]:
         sub = [v for v in judged if source == "all" or (v["source"], v["dims"]) == (source, dims)]
         if not sub:
             continue
-        count = {k: sum(bool(v.get(k)) for v in sub) for k in ("never_worse", "at_or_below",
-                                                                "within_1pct")}  # fmt: skip
-        lines.append(f"| {source} | {dims or '2, 3'} | {len(sub)} | {count['never_worse']} | "
-                     f"{count['at_or_below']} | {count['within_1pct']} |")  # fmt: skip
+        count = {
+            k: sum(bool(v.get(k)) for v in sub)
+            for k in ("never_worse", "at_or_below", "within_1pct")
+        }
+        lines.append(
+            f"| {source} | {dims or '2, 3'} | {len(sub)} | {count['never_worse']} | "
+            f"{count['at_or_below']} | {count['within_1pct']} |"
+        )
     for v in judged:
         if not v["never_worse"] or not v.get("within_1pct", True):
             condition = Condition(*(v[k] for k in Condition.__dataclass_fields__))
-            lines.append(f"- {condition.label}: {v['vs_input']:.3f}x the input's MPJPE, "
-                         f"{v.get('vs_gaussian', float('nan')):.3f}x the Gaussian's")  # fmt: skip
+            lines.append(
+                f"- {condition.label}: {v['vs_input']:.3f}x the input's MPJPE, "
+                f"{v.get('vs_gaussian', float('nan')):.3f}x the Gaussian's"
+            )
     return lines
 
 
@@ -251,13 +267,19 @@ def write_results(output: Path, cells: list[Cell], methods: list[str], seconds: 
     from smoothnet.utils.io import write_json_atomic, write_text_atomic
 
     output.mkdir(parents=True, exist_ok=True)
-    rows = [asdict(c.condition) | {"method": c.method, "mpjpe": c.mpjpe, "accel": c.accel,
-                                    "detail": c.detail} for c in cells]  # fmt: skip
-    write_json_atomic(output / "transfer.json",
-                      {"cells": rows, "verdicts": verdicts(cells), "seconds": seconds})  # fmt: skip
+    rows = [
+        asdict(c.condition)
+        | {"method": c.method, "mpjpe": c.mpjpe, "accel": c.accel, "detail": c.detail}
+        for c in cells
+    ]
+    write_json_atomic(
+        output / "transfer.json", {"cells": rows, "verdicts": verdicts(cells), "seconds": seconds}
+    )
     header = ",".join(rows[0]) + "\n" if rows else ""
-    body = "".join(",".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in r.values())
-                   + "\n" for r in rows)  # fmt: skip
+    body = "".join(
+        ",".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in r.values()) + "\n"
+        for r in rows
+    )
     write_text_atomic(output / "transfer.csv", header + body)
     table = markdown(cells, methods)
     write_text_atomic(output / "transfer.md", table)
@@ -266,9 +288,12 @@ def write_results(output: Path, cells: list[Cell], methods: list[str], seconds: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
-                        help="comma list: default, default_raw, specialist, linear, "
-                        "motion_aware, filters, shipped checkpoint names or paths")  # fmt: skip
+    parser.add_argument(
+        "--methods",
+        default=",".join(DEFAULT_METHODS),
+        help="comma list: default, default_raw, specialist, linear, "
+        "motion_aware, filters, shipped checkpoint names or paths",
+    )
     parser.add_argument(
         "--sources", default=",".join(SOURCES), help="comma list of " + ", ".join(SOURCES)
     )
@@ -286,8 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     sources = tuple(s for s in args.sources.split(",") if s)
     unknown = [s for s in sources if s not in SOURCES]
     if unknown or not sources:
-        parser.error(f"--sources: unknown {unknown[0] if unknown else '(none)'}; choose from "
-                     + ", ".join(SOURCES))  # fmt: skip
+        parser.error(
+            f"--sources: unknown {unknown[0] if unknown else '(none)'}; choose from "
+            + ", ".join(SOURCES)
+        )
     if args.h36m_step < 1:
         parser.error(f"--h36m_step must be >= 1, got {args.h36m_step}")
     methods = [m for m in args.methods.split(",") if m]

@@ -30,11 +30,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from smoothnet.core.config import get_cfg_defaults
-from smoothnet.core.inference import smooth_sequence
-from smoothnet.core.run import model_spec, seed_everything
-from smoothnet.core.trainer import Trainer
-from smoothnet.dataset.base import PoseSequence
+from smoothnet.commands.config import get_cfg_defaults
+from smoothnet.commands.settings import eval_settings, loss_settings, model_spec, train_settings
+from smoothnet.core.engine import smooth_sequence
+from smoothnet.core.trainer import Trainer, TrainingJob
 from smoothnet.dataset.mocap import moving_joints, read_expmap_txt
 from smoothnet.dataset.training import TrainingWindows
 from smoothnet.models.checkpoint import UsageInfo
@@ -44,6 +43,7 @@ from smoothnet.utils.rotations import add_rotation_noise as add_noise
 from smoothnet.utils.rotations import rotation_errors as scores
 from smoothnet.utils.rotations import rotations_from_space as to_matrix
 from smoothnet.utils.rotations import rotations_to_space as to_space
+from smoothnet.utils.runtime import seed_everything
 
 
 def load_split(cmu_dir: Path, split: str) -> list[np.ndarray]:
@@ -71,18 +71,14 @@ def train_smoothnet(
     seed_everything(0)
     model = spec.build()
     sequences = [
-        PoseSequence(
-            str(i),
-            x.reshape(len(x), -1).astype(np.float32),
-            y.reshape(len(y), -1).astype(np.float32),
-            np.zeros(1),
-            np.ones(1),
-        )
-        for i, (x, y) in enumerate(zip(train_in, train_gt))
+        (x.reshape(len(x), -1).astype(np.float32), y.reshape(len(y), -1).astype(np.float32))
+        for x, y in zip(train_in, train_gt)
     ]
     windows = TrainingWindows(sequences, args.window)
     run_dir.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(cfg, spec, UsageInfo(), model, [windows], [], run_dir, torch.device("cpu"))
+    job = TrainingJob(spec, UsageInfo(), train_settings(cfg), loss_settings(cfg),
+                      eval_settings(cfg))  # fmt: skip
+    trainer = Trainer(job, model, [windows], [], run_dir, torch.device("cpu"))
     trainer.fit()
     return model.eval()
 

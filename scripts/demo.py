@@ -31,9 +31,9 @@ import torch
 
 from smoothnet.commands.evaluate import evaluate
 from smoothnet.commands.train import train
-from smoothnet.core.config import get_cfg_defaults
 from smoothnet.core.evaluate import report_units
-from smoothnet.core.inference import smooth_sequence
+from smoothnet.core.methods import WindowModel
+from smoothnet.core.smoother import Smoother
 from smoothnet.dataset.base import SequenceSet
 from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.checkpoint import load_checkpoint
@@ -61,10 +61,12 @@ def plot_summary(
     methods = ["input", "smoothnet", "savgol", "gaus1d", "gaussian", "oneeuro"]
     loaded = load_checkpoint(checkpoint)
     seq = max(test.sequences, key=lambda q: q.num_frames)
-    smoothed = smooth_sequence(loaded.model, torch.from_numpy(seq.detected)).numpy()
-    cfg = get_cfg_defaults()
+    method = WindowModel(loaded.model, loaded.spec, loaded.info, torch.device("cpu"))
+    smoother = Smoother(method, strength=1.0, space=test.research_space(seq, method.window_size))
+    smoothed = smoother.smooth(seq.detected)
     gt, det, out_seq = (
-        report_units(seq, a, test, cfg) for a in (seq.groundtruth, seq.detected, smoothed)
+        report_units(a, test, root_relative_3d=True)
+        for a in (seq.groundtruth, seq.detected, smoothed)
     )
     accel = np.abs(det[:-2] - 2 * det[1:-1] + det[2:] - (gt[:-2] - 2 * gt[1:-1] + gt[2:]))
     joint = int(accel.sum(axis=(0, 2)).argmax())

@@ -28,12 +28,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from smoothnet.core.config import defaults_with_file
+from smoothnet.commands.config import get_cfg_defaults, merge_config_file
+from smoothnet.commands.settings import augmentation
 from smoothnet.core.linear_fit import fit_on_sets, fit_on_windows, save_linear
-from smoothnet.core.run import setup_logging, usage_info
-from smoothnet.dataset.augment import augmentation_from_config
+from smoothnet.core.usage import usage_info
 from smoothnet.dataset.base import DataError, SequenceSet
 from smoothnet.dataset.training import TrainingWindows
+from smoothnet.utils.runtime import setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,18 +67,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--output {args.output} is a directory; give a file name")
     if args.windows is not None and (args.cfg is None or args.windows < 1):
         parser.error(f"--windows needs --cfg and a count >= 1, got {args.windows}")
-    cfg = defaults_with_file(args.cfg, parser)
+    cfg = get_cfg_defaults()
+    if args.cfg:
+        try:
+            merge_config_file(cfg, args.cfg)
+        except ValueError as err:
+            parser.error(f"--cfg {err}")
     setup_logging()
     try:
         train = SequenceSet(
             args.base_dir, args.dataset_name, args.estimator, args.body_representation, "train"
         )
         if args.cfg:
-            info = usage_info([train], cfg.TRAIN.AUGMENT)
+            info = usage_info([train], augmentation(cfg))
             windows = TrainingWindows(
-                train.sequences,
+                [train.encoded(s) for s in train.sequences],
                 args.slide_window_size,
-                augmentation=augmentation_from_config(cfg.TRAIN.AUGMENT, info.person_size or 1.0),
+                augmentation=augmentation(cfg, info.person_size or 1.0),
             )
             count = args.windows or cfg.TRAIN.EPOCH * cfg.TRAIN.WINDOWS_PER_EPOCH or len(windows)
             center = args.center_windows or cfg.MODEL.CENTER_WINDOWS

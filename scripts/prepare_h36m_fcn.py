@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from smoothnet.core.run import seed_everything, setup_logging
 from smoothnet.dataset.base import npz_paths, object_array, save_npz
 from smoothnet.models.lifting import (
     LifterSettings,
@@ -43,6 +42,7 @@ from smoothnet.models.shipped import LIFTER_CHECKPOINT
 from smoothnet.utils.io import write_json_atomic
 from smoothnet.utils.metrics import mpjpe, pa_mpjpe
 from smoothnet.utils.npz import load_npz
+from smoothnet.utils.runtime import seed_everything, setup_logging
 
 DEFAULT_CHECKPOINT = LIFTER_CHECKPOINT
 

@@ -57,7 +57,7 @@ def load_motion(demo: Path = DEMO, phases: tuple[str, ...] = ("train", "test")):
     sequences = []
     for phase in phases:
         data = SequenceSet(demo, "cmu", "fcnnoise", "3D", phase)
-        sequences += [s.to_metric(s.groundtruth) for s in data.sequences]
+        sequences += [s.groundtruth for s in data.sequences]
     return sequences, data.spec.fps
 
 
@@ -133,11 +133,27 @@ def cmu_tracks(
 # -- the walker ---------------------------------------------------------------
 
 #: H36M-17 rest pose of the walker, metres, y up, facing +x (pelvis at 0.95 m).
-_REST = np.array([
-    [0, 0.95], [0, 0.95], [0, 0.52], [0, 0.08], [0, 0.95], [0, 0.52], [0, 0.08],
-    [0, 1.2], [0, 1.45], [0, 1.55], [0, 1.7], [0, 1.43], [0, 1.15], [0, 0.9],
-    [0, 1.43], [0, 1.15], [0, 0.9],
-])  # fmt: skip
+_REST = np.array(
+    [
+        [0, 0.95],
+        [0, 0.95],
+        [0, 0.52],
+        [0, 0.08],
+        [0, 0.95],
+        [0, 0.52],
+        [0, 0.08],
+        [0, 1.2],
+        [0, 1.45],
+        [0, 1.55],
+        [0, 1.7],
+        [0, 1.43],
+        [0, 1.15],
+        [0, 0.9],
+        [0, 1.43],
+        [0, 1.15],
+        [0, 0.9],
+    ]
+)
 #: Swing amplitude (m, along x) of each joint at the gait frequency, and its phase sign.
 _SWING = np.array([0, 0, 0.22, 0.42, 0, -0.22, -0.42, 0, 0, 0, 0, 0, -0.12, -0.25, 0, 0.12, 0.25])
 _DEPTH = np.array(
@@ -196,6 +212,6 @@ def h36m_tracks(dims: int, step: int, sequence_step: int, base: Path) -> Tracks:
     data = SequenceSet(base, "h36m", estimator, rep, "test")
     gts, dets = [], []
     for seq in data.sequences[::sequence_step]:
-        gts.append(seq.to_metric(seq.groundtruth)[::step])
-        dets.append(seq.to_metric(seq.detected)[::step])
+        gts.append(seq.groundtruth[::step])
+        dets.append(seq.detected[::step])
     return Tracks(gts, dets)

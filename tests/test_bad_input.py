@@ -41,7 +41,7 @@ def assert_one_line(done, expected):
 
 
 TRAIN_CASES = [
-    (["--slide_window_size", "0"], "MODEL.SLIDE_WINDOW_SIZE (--slide_window_size) must be >= 1"),
+    (["--slide_window_size", "0"], "MODEL.SLIDE_WINDOW_SIZE (--slide_window_size) must be between 1 and 1024"),
     (["--slide_window_size", "8", "EVALUATE.SLIDE_WINDOW_STEP_SIZE", "0"],
      "EVALUATE.SLIDE_WINDOW_STEP_SIZE must be between 1 and the window size 8"),
     (["--slide_window_size", "8", "EVALUATE.SLIDE_WINDOW_STEP_SIZE", "9"],

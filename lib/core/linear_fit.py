@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm import tqdm
-from yacs.config import CfgNode
 
 from ..dataset.base import SequenceSet
 from ..dataset.training import TrainingWindows, epoch_indices
@@ -33,14 +32,11 @@ from ..models.registry import ModelSpec
 from ..models.smoothnet import SmoothNet
 from ..models.warm_start import warm_start_from_linear
 from ..utils.errors import SetupError
-from .run import usage_info
+from .usage import usage_info
 
 logger = logging.getLogger("smoothnet")
 
 LINEAR_CHECKPOINT = "linear.pth.tar"
-#: ``TRAIN.INIT``: PyTorch's default initialisation, the least-squares warm start, or the
-#: weights of ``TRAIN.INIT_CHECKPOINT``.
-TRAIN_INITS: tuple[str, ...] = ("random", "linear", "checkpoint")
 
 
 def fit_on_sets(
@@ -48,11 +44,11 @@ def fit_on_sets(
 ) -> LinearWindowModel:
     """Fit the linear window model on every sequence of the given (training) sets
     (on centred windows with ``center_windows``)."""
-    sequences = [s for d in datasets for s in d.sequences]
     start = time.perf_counter()
+    total = sum(len(d.sequences) for d in datasets)
     pairs = tqdm(
-        ((s.detected, s.groundtruth) for s in sequences),
-        total=len(sequences),
+        (d.encoded(s) for d in datasets for s in d.sequences),
+        total=total,
         desc=f"least squares W={window_size}",
         leave=False,
     )
@@ -60,7 +56,7 @@ def fit_on_sets(
     logger.info(
         "fitted the linear window model (W=%d) on %d sequences in %.1f s",
         window_size,
-        len(sequences),
+        total,
         time.perf_counter() - start,
     )
     return model
@@ -159,14 +155,14 @@ def load_linear(
 
 def start_from_linear(
     model: SmoothNet,
-    cfg: CfgNode,
+    init_linear: str,
     train_sets: list[SequenceSet],
     run_dir: Path | None,
     info: UsageInfo | None = None,
 ) -> LinearWindowModel:
     """``TRAIN.INIT linear``: warm-start ``model`` from the least-squares linear model.
 
-    The linear model comes from ``TRAIN.INIT_LINEAR`` or, when empty, is
+    The linear model comes from ``init_linear`` (``TRAIN.INIT_LINEAR``) or, when empty, is
     fitted on ``train_sets`` and saved as ``run_dir/linear.pth.tar`` (with the run's
     usage ``info`` when given).
 
@@ -175,9 +171,9 @@ def start_from_linear(
             hold the linear model (``MODEL.HIDDEN_SIZE`` < 2 W).
     """
     window = model.window_size
-    if cfg.TRAIN.INIT_LINEAR:
+    if init_linear:
         try:
-            linear = load_linear(cfg.TRAIN.INIT_LINEAR, window, model.center_windows)
+            linear = load_linear(init_linear, window, model.center_windows)
         except CheckpointError as err:
             raise SetupError(f"TRAIN.INIT_LINEAR: {err}") from None
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..choices import LOSS_NORMS
 from ..utils.windows import window_weights as window_weights_of
 
 
@@ -14,8 +15,6 @@ def second_difference(x: torch.Tensor, dim: int = 1) -> torch.Tensor:
     return x.narrow(dim, 0, n - 2) - 2 * x.narrow(dim, 1, n - 2) + x.narrow(dim, 2, n - 2)
 
 
-#: ``l1``: the original's absolute errors. ``l2``: squared errors.
-LOSS_NORMS: tuple[str, ...] = ("l1", "l2")
 
 
 class SmoothNetLoss(nn.Module):

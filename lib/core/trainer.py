@@ -2,15 +2,16 @@
 
 One optimizer step per batch of each dataset in turn (as the original); an
 epoch lasts as many rounds as the smallest dataset has batches. After every
-epoch: validation on the test sets (if ``TRAIN.VALIDATE``), a line in
+epoch: validation on the test sets (if ``validate``), a line in
 ``metrics.jsonl``, ``checkpoint_last.pth.tar`` and, when the validation
 metric improved, ``checkpoint_best.pth.tar``; then the learning rate decays.
 
 Under ``torchrun`` the model is wrapped in DistributedDataParallel, each
-process takes a disjoint share of the epoch's windows and ``TRAIN.BATCH_SIZE``
-is the global batch; only rank 0 validates and writes files.
+process takes a disjoint share of the epoch's windows and the batch size is
+the global batch; only rank 0 validates and writes files.
 
-A NaN loss stops training with a message (the last good checkpoint stays).
+A NaN loss, or a validation error a thousand times the input's, stops training with
+a message (the last good checkpoint stays; no "best" is written for it).
 
 Ctrl-C (SIGINT) asks training to stop after the optimizer step under way:
 the exact position (epoch, step within it, random state, optimizer,
@@ -25,7 +26,6 @@ before the epoch's line in ``metrics.jsonl``.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import signal
@@ -40,110 +40,70 @@ import torch
 import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
-from yacs.config import CfgNode
 
 from ..dataset.base import SequenceSet
 from ..dataset.training import TrainingWindows, epoch_indices
-from ..models.checkpoint import (
-    CheckpointError,
-    LoadedCheckpoint,
-    ModelSpec,
-    UsageInfo,
-    load_checkpoint,
-    save_checkpoint,
-)
-from ..utils.io import remove_stale_temporaries, write_text_atomic
-from .evaluate import evaluate_set, is_higher_better, resolve_filters
+from ..models.checkpoint import LoadedCheckpoint, ModelSpec, UsageInfo, save_checkpoint
+from ..utils.io import remove_stale_temporaries
+from .evaluate import evaluate_set, is_higher_better
 from .loss import SmoothNetLoss
-
-INTERRUPTED_CHECKPOINT = "checkpoint_interrupted.pth.tar"
+from .methods import WindowModel
+from .run_state import (
+    INTERRUPTED_CHECKPOINT,
+    TrainState,
+    append_record,
+    forget_records_from,
+    record_line,
+)
+from .schedule import make_optimizer
+from .settings import EvalSettings, LossSettings, TrainSettings
 
 logger = logging.getLogger("smoothnet")
 
+#: A validation error this many times the input's means training diverged (an untrained
+#: model is within a few times; a diverged one is orders of magnitude off).
+DIVERGED_RATIO = 1000.0
+
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN or infinite, or validation errors exploded."""
 
 
-@dataclass
-class TrainState:
-    """Where training stands (saved in checkpoints)."""
+@dataclass(frozen=True)
+class TrainingJob:
+    """What one training run is: the model, how its data was prepared, and how to train.
 
-    next_epoch: int = 0
-    best_metric: float | None = None
-    best_epoch: int | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-
-LR_SCHEDULES: tuple[str, ...] = ("epoch", "cosine")
-
-
-def _redone(record_epoch: int | None, first_redone: int) -> bool:
-    """Whether a ``metrics.jsonl`` record belongs to an epoch that is trained again."""
-    return record_epoch is not None and record_epoch >= first_redone
-
-
-def read_resume(path: str | Path, spec: ModelSpec) -> LoadedCheckpoint:
-    """The checkpoint to resume from, checked against the config's architecture.
-
-    Raises:
-        CheckpointError: unreadable file, or a model other than ``spec``.
+    Attributes:
+        spec: the architecture.
+        info: usage information stored in checkpoints.
+        train: ``TRAIN.*`` settings.
+        loss: ``LOSS.*`` settings.
+        evaluation: how validation smooths and scores.
+        config: the run's whole config as a plain dict (stored in checkpoints).
     """
-    loaded = load_checkpoint(path)
-    if loaded.spec != spec:
-        raise CheckpointError(f"{path}: its model {loaded.spec} differs from the config's {spec}")
-    return loaded
+
+    spec: ModelSpec
+    info: UsageInfo
+    train: TrainSettings
+    loss: LossSettings
+    evaluation: EvalSettings
+    config: dict[str, Any] = field(default_factory=dict)
 
 
-def warmup_cosine_factor(step: int, total_steps: int, warmup_steps: int, floor: float) -> float:
-    """Learning-rate multiplier at optimizer step ``step`` (0-based).
-
-    Linear warm-up from ``1 / (warmup_steps + 1)`` to 1 over the first
-    ``warmup_steps`` steps, then a cosine decay from 1 to ``floor`` reached at
-    step ``total_steps - 1``; ``floor`` after that.
-    """
-    if step < warmup_steps:
-        return (step + 1) / (warmup_steps + 1)
-    span = max(total_steps - 1 - warmup_steps, 1)
-    progress = min(max(step - warmup_steps, 0) / span, 1.0)
-    return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
-
-
-def adam(model: nn.Module, lr: float) -> torch.optim.Adam:
-    """Adam with amsgrad (the original's optimizer), fused into one kernel where PyTorch
-    has one for the parameters' device: the same update in fewer passes over the weights
-    (a few per cent of a step on the 2-core CPU, ``scripts/benchmark.py --sections
-    training``)."""
-    params = list(model.parameters())
-    try:
-        return torch.optim.Adam(params, lr=lr, amsgrad=True, fused=True)
-    except (RuntimeError, ValueError):  # no fused kernel for this device or dtype
-        return torch.optim.Adam(params, lr=lr, amsgrad=True)
-
-
-def make_optimizer(
-    model: nn.Module, cfg: CfgNode, total_steps: int = 0
-) -> tuple[torch.optim.Optimizer, Any]:
-    """Adam (amsgrad) and the learning-rate schedule of ``TRAIN.LR_SCHEDULE``.
-
-    ``"epoch"``: the original's exponential decay by ``TRAIN.LRDECAY``, stepped
-    once per epoch. ``"cosine"``: :func:`warmup_cosine_factor` over
-    ``total_steps`` optimizer steps, stepped after every optimizer step.
-    """
-    optimizer = adam(model, cfg.TRAIN.LR)
-    if cfg.TRAIN.LR_SCHEDULE == "cosine":
-        warmup, floor = cfg.TRAIN.WARMUP_STEPS, cfg.TRAIN.LR_FLOOR
-        scheduler: Any = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: warmup_cosine_factor(step, total_steps, warmup, floor)
-        )
-    elif cfg.TRAIN.LR_SCHEDULE == "epoch":
-        scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=cfg.TRAIN.LRDECAY)
-    else:
-        raise ValueError(
-            f"TRAIN.LR_SCHEDULE must be one of {', '.join(LR_SCHEDULES)}, "
-            f"got {cfg.TRAIN.LR_SCHEDULE!r}"
-        )
-    return optimizer, scheduler
+def loss_function(settings: LossSettings, person_size: float | None) -> SmoothNetLoss:
+    """The training loss of ``settings`` (a relative loss's floor: the loss of white
+    noise of ``relative_floor`` person sizes)."""
+    loss = SmoothNetLoss(
+        settings.w_accel,
+        settings.w_pos,
+        settings.window_weights,
+        settings.norm,
+        settings.last_frames,
+    )
+    if settings.relative:
+        loss.relative = True
+        loss.floor = loss.white_noise_loss(settings.relative_floor * (person_size or 1.0))
+    return loss
 
 
 def train_step(
@@ -166,9 +126,7 @@ class Trainer:
     """Trains one model on one or more datasets.
 
     Args:
-        cfg: the frozen run config.
-        spec: the model's architecture.
-        info: usage information stored in checkpoints.
+        job: the model, its usage information and the settings.
         model: the model on ``device`` (DDP-wrapped when distributed).
         train_sets: training windows, one per dataset.
         test_sets: test sequences for validation (may be empty).
@@ -181,9 +139,7 @@ class Trainer:
 
     def __init__(
         self,
-        cfg: CfgNode,
-        spec: ModelSpec,
-        info: UsageInfo,
+        job: TrainingJob,
         model: nn.Module,
         train_sets: list[TrainingWindows],
         test_sets: list[SequenceSet],
@@ -193,28 +149,15 @@ class Trainer:
         world_size: int = 1,
         body_model: Any = None,
     ) -> None:
-        self.cfg, self.spec, self.info = cfg, spec, info
+        self.job, self.settings = job, job.train
         self.model, self.device = model, device
         self.train_sets, self.test_sets = train_sets, test_sets
         self.run_dir, self.rank, self.world_size = run_dir, rank, world_size
-        self.step_schedule = cfg.TRAIN.LR_SCHEDULE != "epoch"
-        self.optimizer, self.scheduler = make_optimizer(
-            model, cfg, self.steps_per_epoch() * cfg.TRAIN.EPOCH
-        )
-        self.loss_fn = SmoothNetLoss(
-            cfg.LOSS.W_ACCEL,
-            cfg.LOSS.W_POS,
-            cfg.LOSS.WINDOW_WEIGHTS,
-            cfg.LOSS.NORM,
-            cfg.LOSS.LAST_FRAMES,
-        )
-        if cfg.LOSS.RELATIVE:
-            # The floor: the loss of white noise of LOSS.RELATIVE_FLOOR person sizes.
-            sigma = cfg.LOSS.RELATIVE_FLOOR * (info.person_size or 1.0)
-            self.loss_fn.relative = True
-            self.loss_fn.floor = self.loss_fn.white_noise_loss(sigma)
+        self.step_schedule = self.settings.lr_schedule != "epoch"
+        total_steps = self.steps_per_epoch() * self.settings.epochs
+        self.optimizer, self.scheduler = make_optimizer(model, self.settings, total_steps)
+        self.loss_fn = loss_function(job.loss, job.info.person_size)
         self.state = TrainState()
-        self.filters = resolve_filters(cfg.EVALUATE.TRADITION)
         self.writer = None
         if rank == 0:
             from torch.utils.tensorboard import SummaryWriter
@@ -240,10 +183,10 @@ class Trainer:
         save_checkpoint(
             self.run_dir / name,
             self.module,
-            self.spec,
-            self.info,
+            self.job.spec,
+            self.job.info,
             epoch=epoch,
-            config=self.cfg,
+            config=self.job.config,
             performance=performance,
             optimizer=self.optimizer.state_dict(),
             scheduler=self.scheduler.state_dict(),
@@ -254,8 +197,8 @@ class Trainer:
         )
 
     def resume(self, loaded: LoadedCheckpoint, path: str | Path) -> None:
-        """Continue from a checkpoint read by :func:`read_resume` (from ``path``):
-        weights, optimizer, LR schedule, RNG, epoch and, after Ctrl-C, the step.
+        """Continue from a checkpoint read by :func:`.run_state.read_resume` (from
+        ``path``): weights, optimizer, LR schedule, RNG, epoch and, after Ctrl-C, the step.
         """
         self.module.load_state_dict(loaded.model.state_dict())
         if loaded.optimizer:
@@ -280,17 +223,8 @@ class Trainer:
             )
         else:
             logger.info("resumed from %s at epoch %d", path, self.state.next_epoch + 1)
-        self._forget_metrics_from(self.state.next_epoch)
-
-    def _forget_metrics_from(self, epoch: int) -> None:
-        """Drop ``metrics.jsonl`` lines of epochs >= ``epoch`` (they are being redone)."""
-        path = self.run_dir / "metrics.jsonl"
-        if self.rank != 0 or not path.is_file():
-            return
-        lines = [line for line in path.read_text().splitlines() if line]
-        kept = [line for line in lines if not _redone(json.loads(line).get("epoch"), epoch)]
-        if len(kept) != len(lines):
-            write_text_atomic(path, "".join(line + "\n" for line in kept))
+        if self.rank == 0:
+            forget_records_from(self.run_dir, self.state.next_epoch)
 
     # -- one epoch -----------------------------------------------------------
 
@@ -300,14 +234,14 @@ class Trainer:
 
     def _batches(self, epoch: int) -> list[list[np.ndarray]]:
         """Per dataset, this process's index batches for the epoch."""
-        local_batch = max(1, self.cfg.TRAIN.BATCH_SIZE // self.world_size)
+        local_batch = max(1, self.settings.batch_size // self.world_size)
         batches = []
         for d, windows in enumerate(self.train_sets):
             order = epoch_indices(
                 len(windows),
                 epoch,
-                self.cfg.SEED_VALUE + d,
-                self.cfg.TRAIN.WINDOWS_PER_EPOCH,
+                self.settings.seed + d,
+                self.settings.windows_per_epoch,
                 self.rank,
                 self.world_size,
             )
@@ -331,7 +265,7 @@ class Trainer:
             range(start_round, rounds),
             initial=start_round,
             total=rounds,
-            desc=f"epoch {epoch + 1}/{self.cfg.TRAIN.EPOCH}",
+            desc=f"epoch {epoch + 1}/{self.settings.epochs}",
             disable=self.rank != 0,
             leave=False,
             dynamic_ncols=True,
@@ -366,7 +300,7 @@ class Trainer:
     def _augmentation_rng(self, epoch: int, round_: int, dataset: int) -> np.random.Generator:
         """The generator of one step's augmentation draws: a function of the step alone,
         so a resumed run draws what the uninterrupted run would have."""
-        seed = max(self.cfg.SEED_VALUE, 0)
+        seed = max(self.settings.seed, 0)
         return np.random.default_rng([seed, epoch, round_, dataset, self.rank])
 
     def _stop_agreed(self) -> bool:
@@ -387,12 +321,13 @@ class Trainer:
         }
         self.save(INTERRUPTED_CHECKPOINT, epoch - 1, position=position, interrupted=True)
         if self.rank == 0:
+            path = self.run_dir / INTERRUPTED_CHECKPOINT
             logger.warning(
                 "interrupted in epoch %d after step %d: saved %s (continue with --resume %s)",
                 epoch + 1,
                 self.global_step,
-                self.run_dir / INTERRUPTED_CHECKPOINT,
-                self.run_dir / INTERRUPTED_CHECKPOINT,
+                path,
+                path,
             )
 
     @contextlib.contextmanager
@@ -429,18 +364,32 @@ class Trainer:
     def validate(self, epoch: int) -> dict[str, dict[str, float]]:
         """Metrics of every test set (rank 0 only)."""
         results = {}
+        method = WindowModel(self.module.eval(), self.job.spec, self.job.info, self.device)
         for test in self.test_sets:
-            results[test.label] = evaluate_set(
-                self.module, test, self.cfg, self.filters, self.body_model
-            )
+            results[test.label] = evaluate_set(method, test, self.job.evaluation, self.body_model)
             if self.writer is not None:
                 for key, value in results[test.label].items():
                     self.writer.add_scalar(f"val/{test.label}/{key}", value, epoch + 1)
+        self.module.train()
         return results
 
+    def _check_validation(self, results: dict[str, dict[str, float]], epoch: int) -> None:
+        """Stop when a validation error is not finite or :data:`DIVERGED_RATIO` times the
+        input's."""
+        for label, metrics in results.items():
+            error, start = metrics.get("smoothnet_mpjpe"), metrics.get("input_mpjpe")
+            if error is None or start is None:
+                continue
+            if not math.isfinite(error) or error > DIVERGED_RATIO * start:
+                raise TrainingDiverged(
+                    f"validation diverged after epoch {epoch + 1}: {label} smoothnet_mpjpe "
+                    f"{error:.4g} against the input's {start:.4g} (lower TRAIN.LR?); "
+                    "checkpoint_last.pth.tar holds the last good epoch"
+                )
+
     def _selection_value(self, results: dict[str, dict[str, float]]) -> float | None:
-        """``TRAIN.BEST_METRIC`` averaged over the datasets reporting it, as a cost."""
-        key = self.cfg.TRAIN.BEST_METRIC
+        """``best_metric`` averaged over the datasets reporting it, as a cost."""
+        key = self.settings.best_metric
         values = [m[key] for m in results.values() if key in m and np.isfinite(m[key])]
         if not values:
             return None
@@ -451,7 +400,7 @@ class Trainer:
 
     def validate_start(self) -> None:
         """Validate the untrained (e.g. warm-started) model: the curve's step-0 point."""
-        if self.rank != 0 or not (self.cfg.TRAIN.VALIDATE and self.test_sets):
+        if self.rank != 0 or not (self.settings.validate and self.test_sets):
             return
         start = time.perf_counter()
         results = self.validate(-1)
@@ -464,91 +413,75 @@ class Trainer:
             "validation": results,
         }
         self.state.history.append(record)
-        self._log_epoch(record, improved=False)
+        self._log(record, improved=False)
 
     def fit(self) -> TrainState:
-        """Train from ``state.next_epoch`` to ``TRAIN.EPOCH``."""
+        """Train from ``state.next_epoch`` to the last epoch."""
         with self._stop_on_sigint():
-            return self._fit()
-
-    def _fit(self) -> TrainState:
-        for epoch in range(self.state.next_epoch, self.cfg.TRAIN.EPOCH):
-            start = time.perf_counter()
-            lr = self.optimizer.param_groups[0]["lr"]
-            position, self._position = self._position, None
-            start_round = position["round"] if position else 0
-            try:
-                loss = self.train_epoch(
-                    epoch, start_round, position["loss_sums"] if position else None
-                )
-            except KeyboardInterrupt:
-                if self.rank == 0 and not self._stop_requested:
-                    logger.warning(
-                        "interrupted during a step of epoch %d: nothing saved; %s holds "
-                        "the last finished epoch",
-                        epoch + 1,
-                        self.run_dir / "checkpoint_last.pth.tar",
-                    )
-                raise
-            results: dict[str, dict[str, float]] = {}
-            improved = False
-            if self.rank == 0 and self.cfg.TRAIN.VALIDATE and self.test_sets:
-                results = self.validate(epoch)
-                value = self._selection_value(results)
-                if value is not None and (
-                    self.state.best_metric is None or value < self.state.best_metric
-                ):
-                    self.state.best_metric, self.state.best_epoch = value, epoch
-                    improved = True
-            if not self.step_schedule:
-                self.scheduler.step()
-            seconds = time.perf_counter() - start
-            record = {
-                "epoch": epoch,
-                "step": self.global_step,
-                "lr": lr,  # at the epoch's start (the whole epoch's rate with LR_SCHEDULE epoch)
-                "lr_end": self.optimizer.param_groups[0]["lr"],  # in effect once the epoch is over
-                "train_loss": loss,
-                "seconds": seconds,
-                "validation": results,
-            }
-            self.state.history.append(record)
-            self.state.next_epoch = epoch + 1
-            if self.rank == 0:
-                self.save("checkpoint_last.pth.tar", epoch, results or None)
-                if improved:
-                    self.save("checkpoint_best.pth.tar", epoch, results)
-                self._log_epoch(record, improved)  # after the checkpoints it describes
-                (self.run_dir / INTERRUPTED_CHECKPOINT).unlink(missing_ok=True)
-            if self.world_size > 1:
-                dist.barrier()
+            for epoch in range(self.state.next_epoch, self.settings.epochs):
+                self._fit_epoch(epoch)
         if self.writer is not None:
             self.writer.close()
         return self.state
 
-    def _log_epoch(self, record: dict[str, Any], improved: bool) -> None:
-        with (self.run_dir / "metrics.jsonl").open("a") as f:
-            f.write(json.dumps(record) + "\n")
+    def _train_from_position(self, epoch: int) -> float:
+        position, self._position = self._position, None
+        try:
+            return self.train_epoch(
+                epoch,
+                position["round"] if position else 0,
+                position["loss_sums"] if position else None,
+            )
+        except KeyboardInterrupt:
+            if self.rank == 0 and not self._stop_requested:
+                logger.warning(
+                    "interrupted during a step of epoch %d: nothing saved; %s holds "
+                    "the last finished epoch",
+                    epoch + 1,
+                    self.run_dir / "checkpoint_last.pth.tar",
+                )
+            raise
+
+    def _fit_epoch(self, epoch: int) -> None:
+        start = time.perf_counter()
+        lr = self.optimizer.param_groups[0]["lr"]
+        loss = self._train_from_position(epoch)
+        results: dict[str, dict[str, float]] = {}
+        improved = False
+        if self.rank == 0 and self.settings.validate and self.test_sets:
+            results = self.validate(epoch)
+            self._check_validation(results, epoch)
+            value = self._selection_value(results)
+            if value is not None and (
+                self.state.best_metric is None or value < self.state.best_metric
+            ):
+                self.state.best_metric, self.state.best_epoch = value, epoch
+                improved = True
+        if not self.step_schedule:
+            self.scheduler.step()
+        record = {
+            "epoch": epoch,
+            "step": self.global_step,
+            "lr": lr,  # at the epoch's start (the whole epoch's rate with LR_SCHEDULE epoch)
+            "lr_end": self.optimizer.param_groups[0]["lr"],  # in effect once the epoch is over
+            "train_loss": loss,
+            "seconds": time.perf_counter() - start,
+            "validation": results,
+        }
+        self.state.history.append(record)
+        self.state.next_epoch = epoch + 1
+        if self.rank == 0:
+            self.save("checkpoint_last.pth.tar", epoch, results or None)
+            if improved:
+                self.save("checkpoint_best.pth.tar", epoch, results)
+            self._log(record, improved)  # after the checkpoints it describes
+            (self.run_dir / INTERRUPTED_CHECKPOINT).unlink(missing_ok=True)
+        if self.world_size > 1:
+            dist.barrier()
+
+    def _log(self, record: dict[str, Any], improved: bool) -> None:
+        append_record(self.run_dir, record)
         if self.writer is not None and record["epoch"] is not None:
             self.writer.add_scalar("train/epoch_loss", record["train_loss"], record["epoch"] + 1)
             self.writer.add_scalar("train/lr", record["lr"], record["epoch"] + 1)
-        if record["epoch"] is None:
-            parts = [f"start (step 0), lr {record['lr']:.3g}", f"{record['seconds']:.1f}s"]
-        else:
-            parts = [
-                f"epoch {record['epoch'] + 1}/{self.cfg.TRAIN.EPOCH}",
-                f"step {record['step']}",
-                f"loss {record['train_loss']:.5f}",
-                f"lr {record['lr']:.3g} -> {record['lr_end']:.3g}",
-                f"{record['seconds']:.1f}s",
-            ]
-        for label, metrics in record["validation"].items():
-            shown = ", ".join(
-                f"{k} {v:.3f}"
-                for k, v in metrics.items()
-                if k.startswith(("smoothnet_", "input_")) and not k.endswith(("_top1", "_time"))
-            )
-            parts.append(f"{label}: {shown}")
-        if improved:
-            parts.append("(best)")
-        logger.info(" | ".join(parts))
+        logger.info(record_line(record, self.settings.epochs, improved))

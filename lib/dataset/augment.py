@@ -33,7 +33,6 @@ seeded by the training step, so an interrupted run resumes bit for bit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -93,19 +92,6 @@ class Augmentation:
             raise ValueError(f"TRAIN.AUGMENT.SHIFT must be >= 0, got {self.shift}")
         if self.synthetic_share > 0 and self.noise[1] == 0:
             raise ValueError("TRAIN.AUGMENT.SYNTHETIC_SHARE needs TRAIN.AUGMENT.NOISE")
-
-
-def augmentation_from_config(augment: Any, person_size: float = 1.0) -> Augmentation:
-    """:class:`Augmentation` from the ``TRAIN.AUGMENT`` config node."""
-    return Augmentation(
-        speed=(float(augment.SPEED[0]), float(augment.SPEED[1])),
-        scale=(float(augment.SCALE[0]), float(augment.SCALE[1])),
-        noise=(float(augment.NOISE[0]), float(augment.NOISE[1])),
-        clean_share=float(augment.CLEAN_SHARE),
-        person_size=person_size,
-        synthetic_share=float(augment.SYNTHETIC_SHARE),
-        shift=float(augment.SHIFT),
-    )
 
 
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> np.ndarray:

@@ -9,9 +9,12 @@ Every key holds one entry per sequence: ``imgname`` (per-frame names),
 ``joints_2d``/``joints_3d`` (``keypoints_2d``/``keypoints_3d`` accepted) as
 ``(L, K*C)``, ``pose``/``shape`` for SMPL, ``imgshape`` and ``bbox`` for JHMDB.
 
-Everything dataset-specific comes from :mod:`smoothnet.dataset.specs`. Bad data
-raises :class:`DataError` with one line naming the file, key, sequence and
-frame.
+Everything dataset-specific comes from :mod:`smoothnet.dataset.specs`. The
+classes here only load and check: sequences stay in their own units (pixels,
+metres, SMPL axis-angle), and :meth:`SequenceSet.research_space` says how the
+original mapped them to model space (:mod:`smoothnet.core.space` does it). Bad
+data raises :class:`DataError` with one line naming the file, key, sequence
+and frame.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
+from ..core.space import ModelSpace
 from ..utils.io import atomic_path
 from ..utils.npz import UnsafeDataError, load_npz
 from .specs import DatasetSpec, JointLayout, lookup
@@ -41,14 +44,13 @@ class DataError(ValueError):
 
 @dataclass
 class PoseSequence:
-    """One sequence in model space.
+    """One sequence, in its own units.
 
     Attributes:
         name: a readable identifier (from ``imgname``).
-        detected: ``(L, C)`` float32 estimator output, normalised.
-        groundtruth: ``(L, C)`` float32 ground truth, normalised.
-        center: ``(c,)`` per-coordinate offset of the normalisation.
-        scale: ``(c,)`` per-coordinate scale: ``metric = model * scale + center``.
+        detected: ``(L, K, c)`` float64 estimator output: pixels (2D), metres
+            (3D) or SMPL axis-angle (``(L, 24, 3)``).
+        groundtruth: ``(L, K, c)`` float64 ground truth, the same units.
         bbox: ``(L, 4)`` ground-truth boxes ``[x1, y1, x2, y2]`` (JHMDB) or None.
         image_shape: ``(height, width)`` (JHMDB) or None.
         detected_betas: ``(L, 10)`` SMPL shape of the estimator, or None.
@@ -58,8 +60,6 @@ class PoseSequence:
     name: str
     detected: np.ndarray
     groundtruth: np.ndarray
-    center: np.ndarray
-    scale: np.ndarray
     bbox: np.ndarray | None = None
     image_shape: tuple[float, float] | None = None
     detected_betas: np.ndarray | None = None
@@ -68,11 +68,6 @@ class PoseSequence:
     @property
     def num_frames(self) -> int:
         return self.detected.shape[0]
-
-    def to_metric(self, x: np.ndarray) -> np.ndarray:
-        """Model-space ``(T, C)`` -> metric-space ``(T, K, c)`` (pixels, metres, 6D)."""
-        c = len(self.center)
-        return x.reshape(x.shape[0], -1, c) * self.scale + self.center
 
 
 def npz_paths(
@@ -163,6 +158,7 @@ class SequenceSet:
         layout: the joint layout of the (remapped) data.
         sequences: the loaded sequences.
         coords: values per joint as fed to the model (2, 3, 6 or 3 for SMPL axis-angle).
+        values_per_joint: values per joint as stored (2, or 3 for 3D and SMPL).
     """
 
     def __init__(
@@ -188,6 +184,7 @@ class SequenceSet:
         self.gt_path, self.det_path = npz_paths(base_dir, name, estimator, representation, phase)
         self.use_6d_smpl = use_6d_smpl
         self.coords = {"2D": 2, "3D": 3}.get(representation, 6 if use_6d_smpl else 3)
+        self.values_per_joint = 2 if representation == "2D" else 3
         self.sequences: list[PoseSequence] = self._load()
 
     @property
@@ -195,8 +192,34 @@ class SequenceSet:
         return f"{self.name}_{self.estimator}_{self.representation}"
 
     @property
-    def channels(self) -> int:
+    def num_joints(self) -> int:
         return self.sequences[0].detected.shape[1]
+
+    @property
+    def channels(self) -> int:
+        """Model channels per frame (joints x values fed to the model)."""
+        return self.num_joints * self.coords
+
+    def research_space(self, seq: PoseSequence, window_size: int = 1) -> ModelSpace:
+        """The original's model space for ``seq``: its dataset's 2D image normalisation
+        (Human3.6M ``(p - 500) / 500``, JHMDB ``p / size - 0.5`` per axis), 3D as stored,
+        SMPL as 6D rotations (or axis-angle without ``use_6d_smpl``)."""
+        if self.representation == "smpl":
+            return ModelSpace("smpl", window_size, rot6d=self.use_6d_smpl)
+        norm = self.spec.normalization_2d if self.representation == "2D" else None
+        if norm is not None and norm.kind == "fixed":
+            return ModelSpace.affine((norm.center,) * 2, (norm.scale,) * 2, window_size)
+        if norm is not None and norm.kind == "image_shape" and seq.image_shape is not None:
+            height, width = seq.image_shape
+            return ModelSpace.affine((width / 2, height / 2), (width, height), window_size)
+        return ModelSpace("identity", window_size)
+
+    def encoded(self, seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
+        """``(detected, groundtruth)`` of ``seq`` in the original's model space,
+        ``(L, channels)`` float32 each (what training and the linear fit use)."""
+        codec = self.research_space(seq).fit(seq.groundtruth)
+        return (codec.encode(seq.detected).astype(np.float32),
+                codec.encode(seq.groundtruth).astype(np.float32))  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -283,7 +306,7 @@ class SequenceSet:
     def _prepare(
         self, name: str, gt: np.ndarray, det: np.ndarray, extras: dict[str, Any]
     ) -> PoseSequence:
-        """Remap joints, convert SMPL rotations and normalise one sequence."""
+        """Check and remap one sequence, shaped ``(L, K, c)``."""
         c = 3 if self.representation in ("3D", "smpl") else 2
         for path, array in ((self.gt_path, gt), (self.det_path, det)):
             if array.shape[1] % c:
@@ -294,32 +317,19 @@ class SequenceSet:
         remap = self.spec.remap.get(self.estimator) if self.representation == "3D" else None
         if remap:
             gt, det = (self._remap(a, remap, name) for a in (gt, det))
-        center, scale = np.zeros(c), np.ones(c)
         image_shape = None
-        if self.representation == "2D":
-            norm = self.spec.normalization_2d
-            if norm is not None and norm.kind == "fixed":
-                center, scale = np.full(2, norm.center), np.full(2, norm.scale)
-            elif norm is not None and norm.kind == "image_shape":
-                height, width = (float(v) for v in np.asarray(extras["imgshape"]).ravel()[:2])
-                image_shape = (height, width)
-                scale = np.array([width, height])
-                center = scale / 2
+        norm = self.spec.normalization_2d if self.representation == "2D" else None
+        if norm is not None and norm.kind == "image_shape":
+            height, width = (float(v) for v in np.asarray(extras["imgshape"]).ravel()[:2])
+            image_shape = (height, width)
         if self.representation == "smpl":
-            gt, det = (self._smpl_pose(a, name) for a in (gt, det))
-            center, scale = np.zeros(self.coords), np.ones(self.coords)
-
-        def normalise(a: np.ndarray) -> np.ndarray:
-            k = a.shape[1] // len(center)
-            return ((a.reshape(-1, k, len(center)) - center) / scale).reshape(a.shape[0], -1)
-
+            for array in (gt, det):
+                self._check_smpl_pose(array, name)
         bbox = extras.get("bbox")
         return PoseSequence(
             name=name,
-            detected=normalise(det).astype(np.float32),
-            groundtruth=normalise(gt).astype(np.float32),
-            center=center,
-            scale=scale,
+            detected=det.reshape(len(det), -1, c),
+            groundtruth=gt.reshape(len(gt), -1, c),
             bbox=None if bbox is None else np.asarray(bbox, dtype=np.float64).reshape(-1, 4),
             image_shape=image_shape,
             detected_betas=self._betas(extras.get("det_betas")),
@@ -335,17 +345,12 @@ class SequenceSet:
             )
         return joints[:, list(index)].reshape(array.shape[0], -1)
 
-    def _smpl_pose(self, pose: np.ndarray, name: str) -> np.ndarray:
+    @staticmethod
+    def _check_smpl_pose(pose: np.ndarray, name: str) -> None:
         if pose.shape[1] != 72:
             raise DataError(
                 f"sequence {name}: SMPL 'pose' must have 72 values per frame, got {pose.shape[1]}"
             )
-        if not self.use_6d_smpl:
-            return pose
-        from ..utils.rotations import axis_angle_to_rot6d
-
-        rot6d = axis_angle_to_rot6d(torch.from_numpy(pose.reshape(-1, 24, 3)))
-        return rot6d.reshape(pose.shape[0], -1).numpy()
 
     @staticmethod
     def _betas(value: Any) -> np.ndarray | None:
@@ -356,7 +361,7 @@ class SequenceSet:
     def _check_layout(self, sequence: PoseSequence) -> None:
         if self.representation == "smpl":
             return
-        joints = sequence.detected.shape[1] // self.coords
+        joints = sequence.detected.shape[1]
         if joints != self.layout.num_joints:
             logger.warning(
                 "%s: %d joints per frame, but the %s layout has %d; skeleton drawing and "

@@ -24,18 +24,18 @@ import copy
 import numpy as np
 import torch
 
+from ..choices import SAMPLING_MODES
 from ..utils.windows import pad_sequence
 from .augment import Augmentation, augment_batch
 from .base import PoseSequence, SequenceSet, bare_name
-
-SAMPLING_MODES: tuple[str, ...] = ("uniform", "original")
 
 
 class TrainingWindows(torch.utils.data.Dataset):
     """Windows of ``window_size`` frames over a list of sequences.
 
     Args:
-        sequences: sequences in model space.
+        sequences: ``(detected, groundtruth)`` of every sequence in model space,
+            ``(L, C)`` float32 each (:meth:`SequenceSet.encoded`).
         window_size: window length W.
         sampling: ``"uniform"`` or ``"original"``.
         epoch_is_frame_count: only for ``"original"``: the epoch length is the
@@ -50,7 +50,7 @@ class TrainingWindows(torch.utils.data.Dataset):
 
     def __init__(
         self,
-        sequences: list[PoseSequence],
+        sequences: list[tuple[np.ndarray, np.ndarray]],
         window_size: int,
         sampling: str = "uniform",
         epoch_is_frame_count: bool = True,
@@ -64,9 +64,9 @@ class TrainingWindows(torch.utils.data.Dataset):
         pad = "edge" if sampling == "uniform" else "zero"
         detected, groundtruth, offsets = [], [], []
         row = 0
-        for seq in sequences:
-            detected.append(pad_sequence(seq.detected, window_size, pad))
-            groundtruth.append(pad_sequence(seq.groundtruth, window_size, pad))
+        for det, gt in sequences:
+            detected.append(pad_sequence(det, window_size, pad))
+            groundtruth.append(pad_sequence(gt, window_size, pad))
             offsets.append(row)
             row += len(detected[-1])
         self.detected = torch.from_numpy(np.concatenate(detected))
@@ -76,7 +76,7 @@ class TrainingWindows(torch.utils.data.Dataset):
             firsts = [o + np.arange(n - window_size + 1) for o, n in zip(offsets, lengths)]
             self.first_rows = np.concatenate(firsts).astype(np.int64)
         else:
-            true_lengths = [s.num_frames for s in sequences]
+            true_lengths = [len(det) for det, _ in sequences]
             self.first_rows = _original_first_rows(
                 true_lengths, offsets, window_size, epoch_is_frame_count
             )

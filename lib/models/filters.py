@@ -26,16 +26,14 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import torch
-from scipy.ndimage import gaussian_filter1d
-from scipy.signal import savgol_filter
 
-from ..utils.arrays import numpy_with_restore
+if TYPE_CHECKING:  # torch and SciPy load when a filter runs: the registry is cheap to import
+    import torch
 
-ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
+ArrayT = TypeVar("ArrayT", np.ndarray, "torch.Tensor")
 
 
 def _odd_window(window: int, num_frames: int) -> int:
@@ -50,12 +48,16 @@ def savgol(x: np.ndarray, window_size: int = 31, polyorder: int = 2) -> np.ndarr
     polyorder = min(polyorder, window - 1)
     if window <= 1:
         return x.astype(np.float64, copy=True)
+    from scipy.signal import savgol_filter
+
     return savgol_filter(x, window, polyorder, axis=0, mode="interp")
 
 
 def gaus1d(x: np.ndarray, window_size: int = 31, sigma: float = 3.0) -> np.ndarray:
     """The original's chunked Gaussian filter (reproduction preset)."""
     window = _odd_window(window_size, x.shape[0])
+    from scipy.ndimage import gaussian_filter1d
+
     out = x.astype(np.float64, copy=True)
     if window < 1:
         return out
@@ -83,6 +85,8 @@ def gaussian(x: np.ndarray, sigma: float = 3.0, truncate: float = 4.0) -> np.nda
     head = 2 * x[:1] - x[1 : pad + 1][::-1]
     tail = 2 * x[-1:] - x[-pad - 1 : -1][::-1]
     extended = np.concatenate([head, x, tail], axis=0)
+    from scipy.ndimage import gaussian_filter1d
+
     smoothed = gaussian_filter1d(extended, sigma=sigma, axis=0, mode="nearest", truncate=truncate)
     return smoothed[pad : pad + num_frames]
 
@@ -207,6 +211,8 @@ def apply_filter(name: str, x: ArrayT, **kwargs: object) -> ArrayT:
         raise ValueError(
             f"unknown filter {name!r}; choose one of {', '.join(sorted(FILTER_SPECS))}"
         ) from None
+    from ..utils.arrays import numpy_with_restore
+
     data, restore = numpy_with_restore(x)
     if data.ndim < 1 or data.shape[0] < 1:
         raise ValueError(f"filter {name!r} needs at least one frame, got shape {data.shape}")

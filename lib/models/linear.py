@@ -16,7 +16,7 @@ mean (the fit then uses centred windows and targets), as for a SmoothNet
 trained with ``MODEL.CENTER_WINDOWS``, which it warm-starts.
 
 The model is applied exactly like SmoothNet (stride-1 windows, overlapping
-outputs averaged: :func:`smoothnet.core.inference.smooth_sequence`). It is the
+outputs averaged: :func:`smoothnet.core.engine.smooth_sequence`). It is the
 honest anchor for a trained SmoothNet: a network that does not beat it has
 learned nothing beyond a linear filter.
 """

@@ -12,14 +12,14 @@ from typing import Literal
 
 from torch import nn
 
+from ..choices import MODEL_TYPES, SMOOTHNET_TYPES
 from .linear import LinearWindowModel
 from .motion_aware import MotionAwareSmoothNet
 from .smoothnet import SmoothNet
 
+__all__ = ["MODEL_TYPES", "SMOOTHNET_TYPES", "ModelSpec", "ModelType"]
+
 ModelType = Literal["smoothnet", "motion_aware", "linear"]
-MODEL_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware", "linear")
-#: The trainable SmoothNet variants (``MODEL.TYPE``).
-SMOOTHNET_TYPES: tuple[str, ...] = ("smoothnet", "motion_aware")
 
 
 @dataclass(frozen=True)

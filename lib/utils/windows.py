@@ -9,7 +9,7 @@ cut off again after smoothing and are never scored.
 
 Windows go back to a sequence by a weighted average, for every frame, of all
 the window predictions that cover it (:func:`window_weights`);
-:func:`smoothnet.core.inference.smooth_sequence` does it as one scatter-add
+:func:`smoothnet.core.engine.smooth_sequence` does it as one scatter-add
 (``index_add_``) per chunk of windows, with no Python loop over windows.
 """
 
@@ -20,11 +20,10 @@ from typing import Literal, TypeVar
 import numpy as np
 import torch
 
+from ..choices import WINDOW_WEIGHTINGS
+
 PadMode = Literal["edge", "zero"]
-PAD_MODES: tuple[str, ...] = ("edge", "zero")
 WindowWeighting = Literal["hann", "uniform"]
-#: How overlapping window outputs are combined into one frame (see :func:`window_weights`).
-WINDOW_WEIGHTINGS: tuple[str, ...] = ("hann", "uniform")
 ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 
 

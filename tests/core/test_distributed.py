@@ -13,7 +13,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from smoothnet.core.loss import SmoothNetLoss
-from smoothnet.core.trainer import make_optimizer, train_step
+from smoothnet.core.schedule import make_optimizer
+from smoothnet.core.trainer import train_step
 from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.registry import ModelSpec
 from tests.conftest import ROOT, SMALL_RUN
@@ -33,11 +34,9 @@ def batch() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def one_step(model: torch.nn.Module, pred: torch.Tensor, gt: torch.Tensor) -> None:
-    from smoothnet.core.config import get_cfg_defaults
+    from smoothnet.core.settings import TrainSettings
 
-    cfg = get_cfg_defaults()
-    cfg.TRAIN.LR, cfg.TRAIN.LRDECAY = 0.01, 0.95
-    optimizer, _ = make_optimizer(model, cfg)
+    optimizer, _ = make_optimizer(model, TrainSettings(lr=0.01, lr_decay=0.95))
     train_step(model, optimizer, SmoothNetLoss(0.1, 1.0), pred, gt)
 
 

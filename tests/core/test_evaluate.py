@@ -3,13 +3,28 @@ import pytest
 import torch
 from scipy.signal import savgol_filter
 
-from smoothnet.core.config import get_cfg_defaults
-from smoothnet.core.evaluate import evaluate_set, resolve_filters
+from smoothnet.commands.settings import resolve_filters
+from smoothnet.core.evaluate import evaluate_set
+from smoothnet.core.methods import WindowModel
+from smoothnet.core.settings import EvalSettings
+from smoothnet.core.smoother import Smoother
 from smoothnet.dataset.base import SequenceSet, npz_paths
 from smoothnet.dataset.synthetic import write_synthetic_dataset
+from smoothnet.models.checkpoint import UsageInfo, save_checkpoint
 from smoothnet.models.filters import gaussian
 from smoothnet.models.linear import LinearWindowModel
-from smoothnet.models.smoothnet import SmoothNet
+from smoothnet.models.registry import ModelSpec
+from smoothnet.utils.metrics import mpjpe
+
+SPEC = ModelSpec(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
+
+
+def method(model: torch.nn.Module, spec: ModelSpec = SPEC) -> WindowModel:
+    return WindowModel(model.eval(), spec, UsageInfo(), torch.device("cpu"))
+
+
+def linear(model: LinearWindowModel) -> WindowModel:
+    return method(model, ModelSpec(model.window_size, model_type="linear"))
 
 
 @pytest.fixture
@@ -30,9 +45,9 @@ def raw_sequences(test_set: SequenceSet):
 
 
 def test_input_metrics_match_a_hand_computation(test_set):
-    cfg = get_cfg_defaults()
-    model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
-    metrics = evaluate_set(model, test_set, cfg, ["savgol"])
+    torch.manual_seed(0)
+    model = method(SPEC.build())
+    metrics = evaluate_set(model, test_set, EvalSettings(filters=("savgol",)))
     errors, accels, padded, filtered = [], [], [], []
     for d, g in raw_sequences(test_set):
         errors.append(np.linalg.norm(d - g, axis=-1).mean(axis=1))
@@ -43,15 +58,14 @@ def test_input_metrics_match_a_hand_computation(test_set):
         w = min(31, len(d) if len(d) % 2 else len(d) - 1)
         # The filter is linear, so filtering before or after subtracting the root is the same.
         filtered.append(np.linalg.norm(savgol_filter(d, w, 2, axis=0) - g, axis=-1).mean(axis=1))
-    assert metrics["input_mpjpe"] == pytest.approx(np.concatenate(errors).mean(), rel=1e-5)
-    assert metrics["input_accel"] == pytest.approx(np.concatenate(accels).mean(), rel=1e-5)
-    assert metrics["filter_mpjpe"] == pytest.approx(np.concatenate(filtered).mean(), rel=1e-4)
+    assert metrics["input_mpjpe"] == pytest.approx(np.concatenate(errors).mean(), rel=1e-9)
+    assert metrics["input_accel"] == pytest.approx(np.concatenate(accels).mean(), rel=1e-9)
+    assert metrics["filter_mpjpe"] == pytest.approx(np.concatenate(filtered).mean(), rel=1e-9)
     assert metrics["improvement_mpjpe"] == pytest.approx(
         metrics["smoothnet_mpjpe"] - metrics["input_mpjpe"]
     )
-    cfg.EVALUATE.ACCEL_ZERO_PAD = True
-    original = evaluate_set(model, test_set, cfg)
-    assert original["input_accel"] == pytest.approx(np.concatenate(padded).mean(), rel=1e-5)
+    original = evaluate_set(model, test_set, EvalSettings(accel_zero_pad=True))
+    assert original["input_accel"] == pytest.approx(np.concatenate(padded).mean(), rel=1e-9)
     assert list(original)[:4] == [
         "input_mpjpe",
         "smoothnet_mpjpe",
@@ -66,27 +80,50 @@ def test_identity_like_model_scores_like_its_input(tmp_path):
     write_synthetic_dataset(tmp_path, "h36m", "hourglass", "2D", phases=("test",), num_sequences=2,
                             length_range=(5, 40))  # fmt: skip
     data = SequenceSet(tmp_path, "h36m", "hourglass", "2D", "test")
-    for seq in data.sequences:
-        seq.detected += 10.0  # keep inputs positive
-        seq.center = seq.center - 10.0 * seq.scale
-        seq.groundtruth += 10.0
-    model = SmoothNet(8, hidden_size=8, res_hidden_size=2, num_blocks=0)
+    for seq in data.sequences:  # keep the model's inputs positive: (p - 500) / 500 > 0
+        seq.detected += 5000.0
+        seq.groundtruth += 5000.0
+    spec = ModelSpec(8, hidden_size=8, res_hidden_size=2, num_blocks=0)
+    model = spec.build()
     with torch.no_grad():
         model.encoder[0].weight.copy_(torch.eye(8))
         model.encoder[0].bias.zero_()
         model.decoder.weight.copy_(torch.eye(8))
         model.decoder.bias.zero_()
-    cfg = get_cfg_defaults()
     for stride in (1, 3):
-        cfg.EVALUATE.SLIDE_WINDOW_STEP_SIZE = stride
-        metrics = evaluate_set(model, data, cfg)
+        metrics = evaluate_set(method(model, spec), data, EvalSettings(stride=stride))
         for m in ("mpjpe", "pampjpe", "accel"):
             assert metrics[f"smoothnet_{m}"] == pytest.approx(metrics[f"input_{m}"], rel=1e-5)
 
 
+def test_the_evaluation_scores_what_the_smoother_returns(tmp_path):
+    """Evaluation runs the user's path: its SmoothNet score is the score of
+    ``Smoother(checkpoint).smooth(x)`` with the same model space (here Human3.6M's image
+    convention, ``image_size=(1000, 1000)``), and its ``user`` score that of the smoother
+    with no flags at all."""
+    write_synthetic_dataset(tmp_path, "h36m", "hourglass", "2D", phases=("test",), num_sequences=3,
+                            length_range=(20, 60))  # fmt: skip
+    data = SequenceSet(tmp_path, "h36m", "hourglass", "2D", "test")
+    torch.manual_seed(1)
+    path = tmp_path / "model.pth"
+    save_checkpoint(path, SPEC.build(), SPEC, UsageInfo(person_size=0.2))
+    user = Smoother(str(path), device="cpu")
+    metrics = evaluate_set(method(Smoother(str(path)).model, SPEC), data, EvalSettings(), None,
+                           None, user)  # fmt: skip
+    research = Smoother(str(path), device="cpu", strength=1.0)
+    as_user = Smoother(str(path), device="cpu")
+    mine, theirs = [], []
+    for seq in data.sequences:
+        mine.append(mpjpe(research.smooth(seq.detected, image_size=(1000, 1000)), seq.groundtruth))
+        theirs.append(mpjpe(as_user.smooth(seq.detected), seq.groundtruth))
+    assert metrics["smoothnet_mpjpe"] == pytest.approx(np.concatenate(mine).mean(), rel=1e-12)
+    assert metrics["user_mpjpe"] == pytest.approx(np.concatenate(theirs).mean(), rel=1e-12)
+    assert metrics["user_mpjpe"] != metrics["smoothnet_mpjpe"]
+
+
 def test_filter_names():
-    assert resolve_filters("") == []
-    assert resolve_filters("all") == [
+    assert resolve_filters("") == ()
+    assert resolve_filters("all") == (
         "savgol",
         "gaus1d",
         "gaussian",
@@ -94,9 +131,9 @@ def test_filter_names():
         "gaussian_s4",
         "oneeuro",
         "linear",
-    ]
-    assert resolve_filters("linear,gaussian_s4") == ["linear", "gaussian_s4"]
-    assert resolve_filters("SAVGOL") == ["savgol"]
+    )
+    assert resolve_filters("linear,gaussian_s4") == ("linear", "gaussian_s4")
+    assert resolve_filters("SAVGOL") == ("savgol",)
     with pytest.raises(ValueError, match="unknown filter 'kalman'"):
         resolve_filters("kalman")
 
@@ -109,29 +146,23 @@ def test_paths_used_by_the_fixture_exist(test_set):
 
 @pytest.mark.parametrize("weighting", ["hann", "uniform"])
 def test_linear_baseline_is_scored_like_the_model(test_set, weighting):
-    from smoothnet.models.linear import LinearWindowModel
-
-    cfg = get_cfg_defaults()
-    cfg.EVALUATE.WINDOW_WEIGHTS = weighting
-    model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
-    identity = LinearWindowModel(8)  # every window unchanged: the input's metrics exactly
-    metrics = evaluate_set(model, test_set, cfg, ["savgol", "linear"], None, {"linear": identity})
+    model = method(SPEC.build())
+    identity = linear(LinearWindowModel(8))  # every window unchanged: the input's metrics
+    settings = EvalSettings(window_weights=weighting, filters=("savgol", "linear"))
+    metrics = evaluate_set(model, test_set, settings, None, {"linear": identity})
     for key in ("mpjpe", "pampjpe", "accel"):
         assert metrics[f"linear_{key}"] == pytest.approx(metrics[f"input_{key}"], abs=1e-4)
     assert "savgol_mpjpe" in metrics
-    without = evaluate_set(model, test_set, cfg, ["linear"])  # no model given: no row
+    without = evaluate_set(model, test_set, EvalSettings(filters=("linear",)))  # no model: no row
     assert not any(k.startswith("linear_") for k in without)
 
 
 def test_ground_truth_input_scores_what_each_method_adds_to_clean_motion(test_set):
     """EVALUATE.INPUT groundtruth: the input row is exactly 0, and a method's row is its
     distance from its own clean input (here the identity linear model: 0 as well)."""
-    cfg = get_cfg_defaults()
-    cfg.EVALUATE.INPUT = "groundtruth"
-    model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
-    metrics = evaluate_set(
-        model, test_set, cfg, ["gaussian", "linear"], None, {"linear": LinearWindowModel(8)}
-    )
+    settings = EvalSettings(input="groundtruth", filters=("gaussian", "linear"))
+    metrics = evaluate_set(method(SPEC.build()), test_set, settings, None,
+                           {"linear": linear(LinearWindowModel(8))})  # fmt: skip
     assert metrics["input_mpjpe"] == 0.0 and metrics["input_accel"] == 0.0
     assert metrics["linear_mpjpe"] == pytest.approx(0.0, abs=1e-4)
     assert metrics["gaussian_mpjpe"] > 0.0  # smoothing bends clean motion a little
@@ -140,4 +171,4 @@ def test_ground_truth_input_scores_what_each_method_adds_to_clean_motion(test_se
     for _, g in raw_sequences(test_set):
         smoothed = gaussian(g / 1000.0) * 1000.0
         expected.append(np.linalg.norm(smoothed - g, axis=-1).mean(axis=1))
-    assert metrics["gaussian_mpjpe"] == pytest.approx(np.concatenate(expected).mean(), rel=1e-4)
+    assert metrics["gaussian_mpjpe"] == pytest.approx(np.concatenate(expected).mean(), rel=1e-9)

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from smoothnet.core.config import get_cfg_defaults
-from smoothnet.core.trainer import make_optimizer, warmup_cosine_factor
+from smoothnet.core.schedule import make_optimizer, warmup_cosine_factor
+from smoothnet.core.settings import TrainSettings
 
 
 def test_factor_by_hand():
@@ -23,9 +23,7 @@ def test_factor_by_hand():
 
 
 def test_optimizer_follows_the_schedule_per_step():
-    cfg = get_cfg_defaults()
-    cfg.TRAIN.LR, cfg.TRAIN.LR_SCHEDULE = 0.01, "cosine"
-    cfg.TRAIN.WARMUP_STEPS, cfg.TRAIN.LR_FLOOR = 2, 0.0
+    cfg = TrainSettings(lr=0.01, lr_schedule="cosine", warmup_steps=2, lr_floor=0.0)
     param = torch.nn.Parameter(torch.zeros(1))
     optimizer, scheduler = make_optimizer(torch.nn.ParameterList([param]), cfg, total_steps=6)
     seen = []
@@ -37,8 +35,7 @@ def test_optimizer_follows_the_schedule_per_step():
 
 
 def test_epoch_schedule_is_the_original_decay():
-    cfg = get_cfg_defaults()
-    cfg.TRAIN.LR, cfg.TRAIN.LRDECAY = 0.001, 0.5
+    cfg = TrainSettings(lr=0.001, lr_decay=0.5)
     param = torch.nn.Parameter(torch.zeros(1))
     optimizer, scheduler = make_optimizer(torch.nn.ParameterList([param]), cfg)
     optimizer.step()
@@ -47,14 +44,13 @@ def test_epoch_schedule_is_the_original_decay():
 
 
 def test_unknown_schedule_is_refused():
-    cfg = get_cfg_defaults()
-    cfg.TRAIN.LR_SCHEDULE = "step"
+    cfg = TrainSettings(lr_schedule="step")
     with pytest.raises(ValueError, match=r"TRAIN\.LR_SCHEDULE must be one of epoch, cosine"):
         make_optimizer(torch.nn.Linear(1, 1), cfg)
 
 
 def test_fused_adam_makes_the_plain_amsgrad_update():
-    from smoothnet.core.trainer import adam
+    from smoothnet.core.schedule import adam
 
     torch.manual_seed(4)
     model = torch.nn.Linear(6, 3)

@@ -8,11 +8,13 @@ import torch
 
 import eval_smoothnet
 import train_smoothnet
-from smoothnet.core.config import get_cfg_defaults
 from smoothnet.core.evaluate import evaluate_set
+from smoothnet.core.methods import WindowModel
+from smoothnet.core.settings import EvalSettings
 from smoothnet.dataset.base import SequenceSet
 from smoothnet.dataset.synthetic import write_synthetic_dataset
-from smoothnet.models.smoothnet import SmoothNet
+from smoothnet.models.checkpoint import UsageInfo
+from smoothnet.models.registry import ModelSpec
 from smoothnet.models.smpl import SMPLEvaluator
 from tests.conftest import SMALL_RUN
 from tests.synthetic_smpl import make_model, reference_forward, write_model
@@ -60,13 +62,13 @@ def reference_metrics(data: SequenceSet, extra: np.ndarray, aligned: bool) -> di
 
 @pytest.mark.parametrize("aligned", [True, False])
 def test_smpl_metrics_match_the_slow_reference(setup, aligned):
-    cfg = get_cfg_defaults()
-    cfg.EVALUATE.MPVPE_ROOT_ALIGNED = aligned
+    settings = EvalSettings(mpvpe_root_aligned=aligned, filters=("gaussian",))
     data = SequenceSet(setup / "poses", "pw3d", "spin", "smpl", "test")
     assert data.channels == 144
     torch.manual_seed(0)
-    model = SmoothNet(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
-    metrics = evaluate_set(model, data, cfg, ["gaussian"], SMPLEvaluator(setup / "smpl"))
+    spec = ModelSpec(8, hidden_size=16, res_hidden_size=4, num_blocks=1)
+    model = WindowModel(spec.build().eval(), spec, UsageInfo(), torch.device("cpu"))
+    metrics = evaluate_set(model, data, settings, SMPLEvaluator(setup / "smpl"))
     reference = reference_metrics(data, np.load(setup / "smpl" / "J_regressor_extra.npy"), aligned)
     for key in ("mpjpe", "accel", "mpvpe"):
         assert metrics[f"input_{key}"] == pytest.approx(reference[key], rel=1e-3)

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from smoothnet.dataset.augment import Augmentation, augment_batch, window_rows
-from smoothnet.dataset.base import PoseSequence
 from smoothnet.dataset.training import TrainingWindows
 
 W = 8
@@ -14,9 +13,9 @@ W = 8
 def ramp_windows(augmentation: Augmentation) -> TrainingWindows:
     """Two sequences: values 1000 + t and 5000 + 2t (one channel each)."""
     sequences = []
-    for name, (base, slope, length) in {"a": (1000.0, 1.0, 40), "b": (5000.0, 2.0, 25)}.items():
+    for base, slope, length in ((1000.0, 1.0, 40), (5000.0, 2.0, 25)):
         values = (base + slope * np.arange(length, dtype=np.float32))[:, None]
-        sequences.append(PoseSequence(name, values, values.copy(), np.zeros(1), np.ones(1)))
+        sequences.append((values, values.copy()))
     return TrainingWindows(sequences, W, augmentation=augmentation)
 
 
@@ -78,7 +77,7 @@ def test_shift_offsets_each_channel_of_a_window_by_one_constant():
     """Two ramp channels: each window's offset is constant in time, the same for input and
     target, drawn per channel, uniform in +-shift x person size."""
     values = np.stack([np.arange(40.0), 3.0 * np.arange(40.0)], axis=1).astype(np.float32)
-    seq = PoseSequence("a", values + 7.0, values.copy(), np.zeros(1), np.ones(1))
+    seq = (values + 7.0, values.copy())
     windows = TrainingWindows([seq], W, augmentation=Augmentation(shift=2.0, person_size=3.0))
     indices = np.tile(np.arange(len(windows)), 100)
     pred, gt = windows.batch(indices, np.random.default_rng(6))
@@ -115,7 +114,7 @@ def test_ranges_that_cannot_be_sampled_are_refused_naming_the_key(kwargs, key):
 def test_synthetic_windows_are_the_ground_truth_plus_noise_alone():
     """Detections 100 off the ground truth: synthetic windows drop that error entirely."""
     values = np.arange(40, dtype=np.float32)[:, None]
-    seq = PoseSequence("a", values + 100.0, values.copy(), np.zeros(1), np.ones(1))
+    seq = (values + 100.0, values.copy())
     aug = Augmentation(noise=(0.05, 0.05), person_size=2.0, synthetic_share=0.5)
     windows = TrainingWindows([seq], W, augmentation=aug)
     indices = np.tile(np.arange(len(windows)), 200)

@@ -30,8 +30,11 @@ def test_3d_loading_and_keypoints_alias(tmp_path, rng):
     write(det_path, imgname=names(5, 9), joints_3d=[g + 1 for g in gts])
     data = SequenceSet(tmp_path, "h36m", "fcn", "3D", "test")
     assert len(data) == 2 and data.channels == 51 and data.layout.name == "h36m17"
-    np.testing.assert_allclose(data.sequences[1].groundtruth, gts[1], rtol=1e-6)
-    np.testing.assert_allclose(data.sequences[1].detected, gts[1] + 1, rtol=1e-6)
+    np.testing.assert_allclose(data.sequences[1].groundtruth, gts[1].reshape(9, 17, 3))
+    np.testing.assert_allclose(data.sequences[1].detected, gts[1].reshape(9, 17, 3) + 1)
+    det, gt = data.encoded(data.sequences[1])  # 3D: the original feeds metres as stored
+    assert det.dtype == np.float32 and det.shape == (9, 51)
+    np.testing.assert_allclose(gt, gts[1], rtol=1e-6)
     assert data.sequences[0].name.startswith("#0 s0")
 
 
@@ -40,9 +43,11 @@ def test_h36m_2d_normalisation_by_hand(tmp_path):
     frame = np.tile([1000.0, 250.0], 16)[None]  # (1, 32) pixels
     write(gt_path, imgname=names(1), joints_2d=[frame])
     write(det_path, imgname=names(1), joints_2d=[frame])
-    seq = SequenceSet(tmp_path, "h36m", "hourglass", "2D", "test").sequences[0]
-    np.testing.assert_allclose(seq.groundtruth[0, :2], [1.0, -0.5])  # (p - 500) / 500
-    np.testing.assert_allclose(seq.to_metric(seq.groundtruth)[0, 0], [1000.0, 250.0])
+    data = SequenceSet(tmp_path, "h36m", "hourglass", "2D", "test")
+    seq = data.sequences[0]
+    np.testing.assert_allclose(seq.groundtruth[0, 0], [1000.0, 250.0])  # pixels, as stored
+    _, gt = data.encoded(seq)
+    np.testing.assert_allclose(gt[0, :2], [1.0, -0.5])  # (p - 500) / 500
 
 
 def test_jhmdb_normalisation_by_image_shape(tmp_path):
@@ -56,8 +61,9 @@ def test_jhmdb_normalisation_by_image_shape(tmp_path):
         bbox=[np.array([[0, 0, 10, 20]])],
     )
     write(det_path, imgname=names(1), joints_2d=[frame])
-    seq = SequenceSet(tmp_path, "jhmdb", "simplepose", "2D", "test").sequences[0]
-    np.testing.assert_allclose(seq.groundtruth[0, :2], [80 / 320 - 0.5, 60 / 240 - 0.5])
+    data = SequenceSet(tmp_path, "jhmdb", "simplepose", "2D", "test")
+    seq = data.sequences[0]
+    np.testing.assert_allclose(data.encoded(seq)[1][0, :2], [80 / 320 - 0.5, 60 / 240 - 0.5])
     assert seq.image_shape == (240.0, 320.0) and seq.bbox.shape == (1, 4)
 
 

@@ -25,7 +25,7 @@ def test_demo_loads_in_the_original_layout(demo_sets):
 
 def test_demo_ground_truth_is_a_rigid_skeleton(demo_sets):
     for seq in demo_sets["test"].sequences:
-        gt = seq.to_metric(seq.groundtruth)
+        gt = seq.groundtruth
         assert np.abs(gt[:, 0]).max() < 1e-6  # root at the origin
         for parent, child in demo_sets["test"].layout.edges:
             length = np.linalg.norm(gt[:, child] - gt[:, parent], axis=-1)
@@ -37,7 +37,7 @@ def test_demo_errors_have_the_modelled_size(demo_sets):
     stats = ErrorStatistics.from_dict(json.loads((DEMO / "error_statistics.json").read_text()))
     errors = np.concatenate(
         [
-            (seq.to_metric(seq.detected) - seq.to_metric(seq.groundtruth)) * 1000.0
+            (seq.detected - seq.groundtruth) * 1000.0
             for seq in demo_sets["train"].sequences
         ]
     )
@@ -58,7 +58,7 @@ def test_no_demo_sequence_jumps(demo_sets):
     50 fps frames stays under 0.3 m (15 m/s; a football kick's foot reaches 0.22 m)."""
     for data in demo_sets.values():
         for seq in data.sequences:
-            gt = seq.to_metric(seq.groundtruth)
+            gt = seq.groundtruth
             steps = np.linalg.norm(np.diff(gt, axis=0), axis=-1).max(axis=1)
             assert steps.max() < 0.3, (seq.name, int(steps.argmax()), float(steps.max()))
             # the first step is an ordinary one, not the largest by far

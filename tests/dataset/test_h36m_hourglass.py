@@ -85,7 +85,7 @@ def test_converter_end_to_end(tmp_path, capsys):
     assert len(det) == 2 and det.channels == 32
     seq = det.sequences[0]
     assert seq.name == "#0 S1_Walking_1.54138969"
-    error = np.linalg.norm(seq.to_metric(seq.detected) - seq.to_metric(seq.groundtruth), axis=-1)
+    error = np.linalg.norm(seq.detected - seq.groundtruth, axis=-1)
     np.testing.assert_allclose(
         error, 5.0, atol=1e-4
     )  # the (3, 4) px offset, in the right joint order

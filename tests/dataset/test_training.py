@@ -1,16 +1,15 @@
 import numpy as np
 import pytest
 
-from smoothnet.dataset.base import PoseSequence
 from smoothnet.dataset.training import TrainingWindows, epoch_indices
 
 
-def sequences(*lengths: int) -> list[PoseSequence]:
+def sequences(*lengths: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Frame t of sequence s holds the value 1000 s + t, so windows are readable."""
     out = []
     for s, n in enumerate(lengths):
         frames = (1000.0 * s + np.arange(n, dtype=np.float32))[:, None].repeat(2, axis=1)
-        out.append(PoseSequence(f"s{s}", frames, frames + 0.5, np.zeros(1), np.ones(1)))
+        out.append((frames, frames + 0.5))
     return out
 
 

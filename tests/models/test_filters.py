@@ -78,8 +78,8 @@ def test_fixed_sigma_gaussians_match_the_parameterised_one(rng):
 def test_one_registry_entry_is_all_a_new_filter_needs(monkeypatch):
     """Declared once in FILTER_SPECS, a filter gets its config keys, its evaluation
     parameters, a place in --tradition all and in the Smoother."""
-    from smoothnet.core.config import get_cfg_defaults
-    from smoothnet.core.evaluate import filter_kwargs, resolve_filters
+    from smoothnet.commands.config import get_cfg_defaults
+    from smoothnet.commands.settings import eval_settings, resolve_filters
     from smoothnet.core.smoother import Smoother
     from smoothnet.models.filters import FILTER_SPECS, FilterSpec
 
@@ -93,7 +93,7 @@ def test_one_registry_entry_is_all_a_new_filter_needs(monkeypatch):
     cfg = get_cfg_defaults()
     assert cfg.EVALUATE.TRADITION_BOXCAR.WIDTH == 3
     cfg.EVALUATE.TRADITION_BOXCAR.WIDTH = 5
-    assert filter_kwargs("boxcar", cfg) == {"width": 5}
+    assert eval_settings(cfg).filter_params["boxcar"] == {"width": 5}
     assert "boxcar" in resolve_filters("all")
     x = np.zeros((9, 2, 3))
     x[4, 0] = 5.0  # one joint jumps in one frame: 3D input is smoothed root-relative,

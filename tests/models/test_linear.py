@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from smoothnet.core.inference import smooth_sequence
+from smoothnet.core.engine import smooth_sequence
 from smoothnet.models.checkpoint import load_checkpoint, save_checkpoint
 from smoothnet.models.linear import (
     LeastSquaresAccumulator,

@@ -74,7 +74,7 @@ def demo_motion(coords: int) -> list[np.ndarray]:
                        "3D", "test")  # fmt: skip
     out = []
     for seq in data.sequences:
-        x = resample(seq.to_metric(seq.groundtruth), 50.0, 30.0)
+        x = resample(seq.groundtruth, 50.0, 30.0)
         if coords == 2:
             xy = x[..., :2]
             x = (xy - xy.mean(axis=(0, 1))) * 400.0 / np.median(np.ptp(xy[..., 1], axis=1)) + 500

@@ -1,8 +1,10 @@
-"""scripts/benchmark_transfer.py: the rendering and the verdict logic, on numbers worked by hand."""
+"""scripts/benchmark_transfer.py: the rendering, the sources and the verdicts, on numbers
+worked by hand."""
 
 import numpy as np
 
-from scripts.benchmark_transfer import Cell, markdown, render, verdicts
+from scripts.benchmark_transfer import Cell, Condition, conditions, markdown, verdicts
+from scripts.transfer_data import body_height, cmu_tracks, render, walker_tracks
 
 
 def test_render_gives_the_asked_person_height_in_pixels():
@@ -10,39 +12,55 @@ def test_render_gives_the_asked_person_height_in_pixels():
     seq = rng.normal(size=(10, 17, 3))
     seq[:, 0, 1], seq[:, 1, 1] = -0.9, 0.8  # head and feet: 1.7 m apart in every frame
     pixels = render(seq, 2, 400.0)
-    heights = np.ptp(pixels[..., 1], axis=1)
-    assert np.isclose(np.median(heights), 400.0)
+    assert np.isclose(np.median(np.ptp(pixels[..., 1], axis=1)), 400.0)
+    moving = render(seq, 2, 400.0, crossing=0.01)  # 4 px per frame to the right
+    np.testing.assert_allclose(np.diff((moving - pixels)[:, 0, 0]), 4.0)
     assert render(seq, 3, 1.0) is seq
 
 
-def cells(default, savgol, gaussian, inp=(10.0, 5.0)):
-    key = dict(dims=2, errors="white", fps=30.0, height=400.0)
-    return [Cell(**key, method=m, mpjpe=v[0], accel=v[1]) for m, v in
-            (("input", inp), ("default", default), ("savgol", savgol), ("gaussian", gaussian))]  # fmt: skip
+def test_cmu_cells_split_by_speed_and_round_2d_to_whole_pixels():
+    slow = cmu_tracks("heldout", "slow", 2, "white_low", 30.0, 100.0, seed=0)
+    fast = cmu_tracks("heldout", "fast", 2, "white_low", 30.0, 100.0, seed=0)
+    assert len(slow.groundtruth) + len(fast.groundtruth) == 6  # the CMU test split
+    det = slow.detections[0]
+    assert np.array_equal(det, np.round(det))
+    noise = np.concatenate([(d - g).ravel() for d, g in zip(slow.detections, slow.groundtruth)])
+    expected = np.sqrt((0.003 * 100.0) ** 2 + 1 / 12)  # white noise plus the rounding
+    assert abs(noise.std() / expected - 1) < 0.1
 
 
-def test_the_default_wins_within_half_a_percent_of_the_better_filter():
-    (v,) = verdicts(cells(default=(4.02, 0.5), savgol=(4.5, 0.9), gaussian=(4.0, 0.6)))
-    assert v["best_filter"] == "gaussian" and v["wins_or_ties"] and v["beats_input"]
-    assert np.isclose(v["mpjpe_vs_best_filter"], 4.02 / 4.0)
-    (v,) = verdicts(cells(default=(4.1, 0.5), savgol=(4.5, 0.9), gaussian=(4.0, 0.6)))
-    assert not v["wins_or_ties"]
+def test_the_walker_is_420_px_tall_at_30_fps_with_3_px_noise():
+    tracks = walker_tracks(2, seed=0, people=2)
+    gt, det = tracks.groundtruth[0], tracks.detections[0]
+    assert gt.shape == (165, 17, 2) and abs(body_height(gt) - 420.0) < 1.0
+    assert 2.8 < np.median(np.abs(det - gt)) / 0.6745 < 3.2  # robust std: the bursts are few
+    assert np.ptp(gt[:, 0, 0]) > 1000  # it crosses the frame
 
 
-def test_a_default_that_raises_accel_above_the_input_does_not_beat_it():
-    (v,) = verdicts(cells(default=(4.0, 6.0), savgol=(4.5, 0.9), gaussian=(4.4, 0.6)))
-    assert not v["beats_input"] and v["wins_or_ties"]
+def cells(default, gaussian, inp=(10.0, 5.0)):
+    key = Condition("tune", 2, "white_high", 30.0, "fast", 800.0)
+    return [Cell(key, m, *v) for m, v in
+            (("input", inp), ("default", default), ("gaussian", gaussian))]  # fmt: skip
 
 
-def test_without_filters_the_verdict_compares_with_the_input_only():
-    key = dict(dims=3, errors="model", fps=50.0, height=1.0)
-    rows = [Cell(**key, method="input", mpjpe=10.0, accel=5.0),
-            Cell(**key, method="default", mpjpe=9.0, accel=1.0),
-            Cell(**key, method="motion_aware", mpjpe=11.0, accel=1.0)]  # fmt: skip
-    (v,) = verdicts(rows)
-    assert v["beats_input"] and "best_filter" not in v
-    assert verdicts(rows[::2]) == []  # no default: no verdict
-    table = markdown(rows, ["default", "motion_aware"])
-    assert "| 50 | 1x | 10.00 / 5.00 | **9.00 / 1.00** | 11.00 / 1.00 |" in table
-    assert "beats the input (MPJPE and Accel) in 1 of 1 conditions." in table
-    assert "savgol" not in table
+def test_verdicts_by_hand():
+    (v,) = verdicts(cells(default=(4.02, 0.5), gaussian=(4.0, 0.6)))
+    assert v["never_worse"] and not v["at_or_below"] and v["within_1pct"]
+    assert np.isclose(v["vs_gaussian"], 4.02 / 4.0) and np.isclose(v["vs_input"], 0.402)
+    (v,) = verdicts(cells(default=(4.1, 0.5), gaussian=(4.0, 0.6)))
+    assert not v["within_1pct"]
+    (v,) = verdicts(cells(default=(3.9, 6.0), gaussian=(4.0, 0.6)))
+    assert not v["never_worse"] and v["at_or_below"]  # Accel above the input's
+    assert verdicts(cells(default=(3.9, 0.5), gaussian=(4.0, 0.6))[::2]) == []  # no default
+
+
+def test_the_table_counts_and_lists_the_failures():
+    table = markdown(cells(default=(4.1, 0.5), gaussian=(4.0, 0.6)), ["default"])
+    assert "| tune | 2 | 1 | 1 | 0 | 0 |" in table
+    assert "- tune 2D white_high fast 30fps 800px: 0.410x the input's MPJPE, 1.025x" in table
+
+
+def test_the_quick_grid_is_a_subset_of_the_full_one():
+    quick = set(conditions(("tune", "walker", "h36m"), (2, 3), quick=True))
+    full = set(conditions(("tune", "walker", "h36m"), (2, 3), quick=False))
+    assert quick < full and len(full) == 7 * 3 * 2 * 2 + 7 * 3 * 2 + 2 + 8

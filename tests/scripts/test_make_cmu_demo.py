@@ -44,8 +44,8 @@ def test_demo_builder_writes_the_original_layout(tmp_path):
     assert [s.num_frames for s in train.sequences] == [100, 100]
     assert [s.num_frames for s in test.sequences] == [50, 50]
     assert train.sequences[0].name.endswith("jumping_1")
-    gt = train.sequences[0].to_metric(train.sequences[0].groundtruth)
-    det = train.sequences[0].to_metric(train.sequences[0].detected)
+    gt = train.sequences[0].groundtruth
+    det = train.sequences[0].detected
     # Thigh length: the knee's rest offset, in metres, whatever the pose.
     femur = np.linalg.norm(gt[:, 5] - gt[:, 4], axis=-1)
     np.testing.assert_allclose(femur, np.linalg.norm(CMU_OFFSETS[3]) * CMU_UNIT_M, rtol=2e-3)

@@ -45,13 +45,13 @@ def test_lifter_trains_lifts_every_frame_and_reports(tmp_path, capsys):
     lifted = SequenceSet(poses, "h36m", "fcn", "3D", "train")
     assert [s.num_frames for s in lifted.sequences] == [300, 300]
     seq = lifted.sequences[0]
-    det = seq.to_metric(seq.detected) * 1000
-    gt = seq.to_metric(seq.groundtruth) * 1000
+    det = seq.detected * 1000
+    gt = seq.groundtruth * 1000
     assert np.abs(det[:, 0]).max() == 0.0  # root at the origin
     # The report's error equals one computed here from the written files.
     report = json.loads((poses / "h36m_fcn_3D/lifting_report.json").read_text())
-    gt_rel = np.concatenate([(s.to_metric(s.groundtruth) * 1000) for s in lifted.sequences])
-    det_all = np.concatenate([(s.to_metric(s.detected) * 1000) for s in lifted.sequences])
+    gt_rel = np.concatenate([(s.groundtruth * 1000) for s in lifted.sequences])
+    det_all = np.concatenate([(s.detected * 1000) for s in lifted.sequences])
     expected = mpjpe(det_all, gt_rel - gt_rel[:, :1]).mean()
     assert report["train_all"]["mpjpe_mm"] == pytest.approx(expected, rel=1e-4)
     assert report["train_all"]["frames"] == 600 and report["test_all"]["frames"] == 200

@@ -1,10 +1,18 @@
-"""Apply a window model to whole sequences of any length.
+"""The window engine: a window model over sequences of any length, offline and online.
 
-The sequence is cut into windows (:mod:`smoothnet.utils.windows`), the windows go
-through the model in chunks, and each chunk's predictions are scatter-added
-into a running sum, so peak memory does not grow with the number of windows.
-Windows are built channel-first, ``(C, n, W)``: the model works on the last
-axis with shared weights, so no transpose is ever needed.
+Both ways give every frame the weighted mean of the predictions of all the
+windows that cover it, weighted by the frame's position in each window
+(:func:`smoothnet.utils.windows.window_weights`):
+
+- offline (:func:`smooth_sequence`): the sequence is cut into windows
+  (:mod:`smoothnet.utils.windows`), the windows go through the model in
+  chunks, and each chunk's predictions are scatter-added into a running sum,
+  so peak memory does not grow with the number of windows. Windows are built
+  channel-first, ``(C, n, W)``: the model works on the last axis with shared
+  weights, so no transpose is needed (a model that pools over a window's
+  channels, ``scale_windows``, gets ``(n, C, W)``);
+- online (:class:`IncrementalOverlapAdd`): one window at a time as frames
+  arrive, the same weighted sums kept per frame until the frame is emitted.
 """
 
 from __future__ import annotations
@@ -20,6 +28,39 @@ from ..utils.windows import (
     window_starts,
     window_weights,
 )
+
+
+class IncrementalOverlapAdd:
+    """Running weighted sums of window predictions per frame, for online smoothing.
+
+    Args:
+        weights: ``(W,)`` position weights (:func:`window_weights`).
+    """
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.sums: dict[int, np.ndarray] = {}
+        self.counts: dict[int, float] = {}
+
+    def add(self, last_frame: int, prediction: np.ndarray, first_valid: int) -> None:
+        """Add a ``(C, W)`` window prediction whose last position is frame
+        ``last_frame``; positions before ``first_valid`` (padding) are skipped."""
+        window = len(self.weights)
+        for k, f in enumerate(range(last_frame - window + 1, last_frame + 1)):
+            if f >= first_valid:
+                self.sums[f] = self.sums.get(f, 0.0) + self.weights[k] * prediction[:, k]
+                self.counts[f] = self.counts.get(f, 0.0) + self.weights[k]
+
+    def mean(self, frame: int) -> np.ndarray | None:
+        """The weighted mean for ``frame`` so far (None: no window covered it)."""
+        if frame not in self.sums:
+            return None
+        return self.sums[frame] / self.counts[frame]
+
+    def forget_before(self, frame: int) -> None:
+        """Drop the sums of frames before ``frame`` (already emitted)."""
+        for f in [f for f in self.sums if f < frame]:
+            del self.sums[f], self.counts[f]
 
 #: Rows (windows x channels) pushed through the model at once, per device type.
 #: CPU: the one size measured at least as fast as pushing every window at once
@@ -135,29 +176,3 @@ def smooth_sequence(
     assert total is not None
     mean = total / coverage.to(total.dtype)
     return mean[:, :num_frames].transpose(0, 1).contiguous()
-
-
-def smooth_array(
-    model: nn.Module,
-    x: np.ndarray | torch.Tensor,
-    stride: int = 1,
-    pad_mode: PadMode = "edge",
-    chunk_rows: int | None = None,
-    weighting: str = "hann",
-) -> np.ndarray | torch.Tensor:
-    """Smooth a ``(T, ...)`` array (e.g. ``(T, K, C)``) and return the same type.
-
-    All trailing axes are flattened into channels, smoothed with
-    :func:`smooth_sequence` on the model's device, and restored; numpy in
-    gives numpy out (in the input's floating dtype), torch in gives torch out
-    on the input's device.
-    """
-    device = next(model.parameters()).device
-    tensor = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x))
-    shape = tensor.shape
-    flat = tensor.reshape(shape[0], -1).to(device=device, dtype=torch.float32)
-    out = smooth_sequence(model, flat, stride, pad_mode, chunk_rows, weighting).reshape(shape)
-    if isinstance(x, torch.Tensor):
-        return out.to(x.device, x.dtype if x.is_floating_point() else out.dtype)
-    dtype = x.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float32
-    return out.cpu().numpy().astype(dtype, copy=False)

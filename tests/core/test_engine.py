@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from smoothnet.core.inference import smooth_array, smooth_sequence
+from smoothnet.core.engine import IncrementalOverlapAdd, smooth_sequence
 from smoothnet.models.smoothnet import SmoothNet
-from smoothnet.utils.windows import pad_sequence, window_starts
+from smoothnet.utils.windows import pad_sequence, window_starts, window_weights
 
 
 def average_loop(windows: np.ndarray, starts: np.ndarray, num_frames: int) -> np.ndarray:
@@ -79,10 +79,19 @@ def test_zero_padding_option(model, rng):
     np.testing.assert_allclose(got, reference(model, x, 8, 1, "zero", "hann"), atol=1e-5)
 
 
-def test_smooth_array_keeps_type_and_shape(model, rng):
-    x = rng.normal(size=(20, 4, 3))
-    out = smooth_array(model, x)
-    assert isinstance(out, np.ndarray) and out.shape == x.shape and out.dtype == np.float64
-    out_t = smooth_array(model, torch.from_numpy(x.astype(np.float32)))
-    assert isinstance(out_t, torch.Tensor) and out_t.dtype == torch.float32
-    np.testing.assert_allclose(out_t.numpy(), out, atol=1e-5)
+def test_incremental_overlap_add_equals_the_offline_engine_inside(model, rng):
+    """Online (one window per new frame) and offline are the same weighted overlap-add."""
+    x = rng.normal(size=(30, 6)).astype(np.float32)
+    offline = smooth_sequence(model, torch.from_numpy(x)).numpy()
+    sums = IncrementalOverlapAdd(window_weights(8, "hann"))
+    got = {}
+    for t in range(7, 30):  # the window ending at frame t
+        with torch.no_grad():
+            prediction = model(torch.from_numpy(x[t - 7 : t + 1].T.copy())).numpy()
+        sums.add(t, prediction.astype(np.float64), first_valid=0)
+        if t >= 14:  # frame t - 7 has seen all 8 windows covering it
+            got[t - 7] = sums.mean(t - 7)
+            sums.forget_before(t - 7)
+    for f, value in got.items():
+        np.testing.assert_allclose(value, offline[f], atol=1e-5)
+    assert sums.mean(0) is None
