@@ -267,7 +267,7 @@ def stride_section(checkpoint: str | None, num_frames: int = 5000) -> dict[str, 
 def _torch_byte_dropout(p: float) -> torch.nn.Module:
     """:class:`BernoulliDropout` as it was before its CPU masks moved to NumPy: bytes
     drawn with ``torch.randint`` and compared in torch (benchmark reference only)."""
-    from smoothnet.models.smoothnet import BernoulliDropout
+    from smoothnet.models.dropout import BernoulliDropout
 
     class TorchByteDropout(BernoulliDropout):
         def keep_mask(self, x: torch.Tensor) -> torch.Tensor:
@@ -292,7 +292,7 @@ def _training_rate(
     from smoothnet.core.schedule import make_optimizer
     from smoothnet.core.settings import TrainSettings
     from smoothnet.core.trainer import train_step
-    from smoothnet.models.smoothnet import BernoulliDropout
+    from smoothnet.models.dropout import BernoulliDropout
 
     torch.manual_seed(0)
     model = spec.build().train()
@@ -300,7 +300,8 @@ def _training_rate(
         if dropout == "library":  # the step as it was: torch's own Dropout
             block.dropout = torch.nn.Dropout(spec.dropout)
         elif dropout == "float":
-            block.dropout = BernoulliDropout(spec.dropout, byte_masks=False)
+            block.dropout = BernoulliDropout(spec.dropout)
+            block.dropout._byte_threshold = None  # float masks: the same distribution
         elif dropout == "torch_bytes":
             block.dropout = _torch_byte_dropout(spec.dropout)
     settings = TrainSettings()
@@ -378,8 +379,8 @@ def render_section(num_frames: int = 1000) -> dict[str, object]:
     import tempfile
 
     from smoothnet.dataset.specs import LAYOUTS
-    from smoothnet.dataset.synthetic import noisy_detection, smooth_motion
     from smoothnet.models.filters import apply_filter
+    from smoothnet.prep.synthetic import noisy_detection, smooth_motion
     from smoothnet.visualize.render import PoseClip, render_video
 
     rng = np.random.default_rng(0)

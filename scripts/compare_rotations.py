@@ -34,10 +34,10 @@ from smoothnet.commands.config import get_cfg_defaults
 from smoothnet.commands.settings import eval_settings, loss_settings, model_spec, train_settings
 from smoothnet.core.engine import smooth_sequence
 from smoothnet.core.trainer import Trainer, TrainingJob
-from smoothnet.dataset.mocap import moving_joints, read_expmap_txt
 from smoothnet.dataset.training import TrainingWindows
 from smoothnet.models.checkpoint import UsageInfo
 from smoothnet.models.filters import FILTERS, apply_filter
+from smoothnet.prep.mocap import moving_joints, read_expmap_txt
 from smoothnet.utils.io import write_csv_atomic, write_json_atomic
 from smoothnet.utils.rotations import add_rotation_noise as add_noise
 from smoothnet.utils.rotations import rotation_errors as scores

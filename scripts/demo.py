@@ -35,8 +35,8 @@ from smoothnet.core.evaluate import report_units
 from smoothnet.core.methods import WindowModel
 from smoothnet.core.smoother import Smoother
 from smoothnet.dataset.base import SequenceSet
-from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.checkpoint import load_checkpoint
+from smoothnet.prep.synthetic import write_synthetic_dataset
 from smoothnet.utils.io import atomic_path, write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ calibration pose, is dropped, and a capture where a joint moves more than
 ``MAX_STEP_M`` in one frame (a tracking fault) is left out.
 
 Detections: ground truth plus errors sampled from
-:class:`smoothnet.dataset.error_model.ErrorStatistics` (``--statistics``), which
+:class:`smoothnet.prep.error_model.ErrorStatistics` (``--statistics``), which
 ``--measure_from`` fits on the Human3.6M FCN detections (the output of
 ``scripts/prepare_h36m_fcn.py``; test subjects by default) and writes first.
 
@@ -35,8 +35,8 @@ import numpy as np
 from tqdm import tqdm
 
 from smoothnet.dataset.base import npz_paths, object_array, save_npz
-from smoothnet.dataset.error_model import ErrorStatistics, measure_error_statistics, sample_errors
-from smoothnet.dataset.mocap import (
+from smoothnet.prep.error_model import ErrorStatistics, measure_error_statistics, sample_errors
+from smoothnet.prep.mocap import (
     CMU_TO_H36M17,
     CMU_UNIT_M,
     drop_calibration_frames,

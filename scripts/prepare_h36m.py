@@ -28,7 +28,7 @@ import numpy as np
 from tqdm import tqdm
 
 from smoothnet.dataset.base import npz_paths, object_array, save_npz
-from smoothnet.dataset.h36m_hourglass import (
+from smoothnet.prep.h36m_hourglass import (
     TEST_SUBJECTS,
     TRAIN_SUBJECTS,
     ConvertedTake,

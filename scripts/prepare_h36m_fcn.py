@@ -4,7 +4,7 @@ Recreates SmoothNet's main Human3.6M setting (a fully connected "FCN" lifting
 network, Martinez et al. 2017) with a real estimator's errors. Needs the
 output of ``scripts/prepare_h36m.py`` under ``--poses``. Then:
 
-1. trains :class:`smoothnet.models.lifting.LiftingNetwork` on train-subject
+1. trains :class:`smoothnet.prep.lifting.LiftingNetwork` on train-subject
    detections (S1, S5, S6, S7, S8; every ``--frame_step``-th frame) against
    root-relative ground-truth 3D, unless ``--checkpoint`` already exists
    (``--retrain`` forces it; an interrupted run resumes from
@@ -29,7 +29,8 @@ import numpy as np
 from tqdm import tqdm
 
 from smoothnet.dataset.base import npz_paths, object_array, save_npz
-from smoothnet.models.lifting import (
+from smoothnet.models.shipped import LIFTER_CHECKPOINT
+from smoothnet.prep.lifting import (
     LifterSettings,
     LifterTraining,
     LiftingNetwork,
@@ -38,7 +39,6 @@ from smoothnet.models.lifting import (
     load_lifter,
     save_lifter,
 )
-from smoothnet.models.shipped import LIFTER_CHECKPOINT
 from smoothnet.utils.io import write_json_atomic
 from smoothnet.utils.metrics import mpjpe, pa_mpjpe
 from smoothnet.utils.npz import load_npz

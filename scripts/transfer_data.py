@@ -93,7 +93,7 @@ def render(seq: np.ndarray, dims: int, height: float, crossing: float = 0.0) -> 
 
 def detections(gt, kind: str, dims: int, mm_to_units: float, rng, stats) -> np.ndarray:
     """Ground truth plus errors of ``kind`` (``detector``, or a :data:`WHITE_NOISE` key)."""
-    from smoothnet.dataset.error_model import sample_errors
+    from smoothnet.prep.error_model import sample_errors
 
     if kind in ("model", "detector"):
         return gt + sample_errors(stats, len(gt), dims, rng) * mm_to_units
@@ -102,7 +102,7 @@ def detections(gt, kind: str, dims: int, mm_to_units: float, rng, stats) -> np.n
 
 
 def error_statistics():
-    from smoothnet.dataset.error_model import ErrorStatistics
+    from smoothnet.prep.error_model import ErrorStatistics
 
     return ErrorStatistics.from_dict(json.loads((DEMO / "error_statistics.json").read_text()))
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from smoothnet.dataset.synthetic import write_synthetic_dataset
+from smoothnet.prep.synthetic import write_synthetic_dataset
 from tests.conftest import ROOT
 
 DATA = ["--dataset_name", "h36m", "--estimator", "fcn", "--body_representation", "3D"]

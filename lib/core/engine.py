@@ -62,12 +62,8 @@ class IncrementalOverlapAdd:
         for f in [f for f in self.sums if f < frame]:
             del self.sums[f], self.counts[f]
 
-#: Rows (windows x channels) pushed through the model at once, per device type.
-#: CPU: the one size measured at least as fast as pushing every window at once
-#: both on a quiet 2-core CPU and beside one busy process per core (1.03x and
-#: 1.03x; 4,096 rows: 1.38x quiet but 0.82x loaded; ``scripts/benchmark.py
-#: --sections loaded``), with activations bounded to a few hundred MB. CUDA:
-#: large enough to fill the GPU (2.3x faster than 4096 rows on an H100).
+#: Rows (windows x channels) pushed through the model at once, per device type
+#: (chosen with ``scripts/benchmark.py``; docs/benchmarks.md has the measurements).
 DEFAULT_CHUNK_ROWS = {"cpu": 65536, "cuda": 65536}
 
 

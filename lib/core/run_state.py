@@ -3,8 +3,12 @@ resuming, and the checkpoint of an interrupted step."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,3 +98,23 @@ def record_line(record: dict[str, Any], epochs: int, improved: bool) -> str:
     if improved:
         parts.append("(best)")
     return " | ".join(parts)
+
+
+@contextlib.contextmanager
+def stop_on_sigint(request: Callable[[], None], requested: Callable[[], bool]) -> Iterator[None]:
+    """Inside the block the first SIGINT calls ``request`` (a clean stop after the step
+    under way); one after ``requested()`` is true interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum, frame):
+        if requested():
+            raise KeyboardInterrupt
+        request()
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -25,13 +25,9 @@ before the epoch's line in ``metrics.jsonl``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import signal
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +39,9 @@ from tqdm import tqdm
 
 from ..dataset.base import SequenceSet
 from ..dataset.training import TrainingWindows, epoch_indices
-from ..models.checkpoint import LoadedCheckpoint, ModelSpec, UsageInfo, save_checkpoint
+from ..models.checkpoint import LoadedCheckpoint, save_checkpoint
 from ..utils.io import remove_stale_temporaries
-from .evaluate import evaluate_set, is_higher_better
-from .loss import SmoothNetLoss
+from .evaluate import evaluate_set
 from .methods import WindowModel
 from .run_state import (
     INTERRUPTED_CHECKPOINT,
@@ -54,72 +49,21 @@ from .run_state import (
     append_record,
     forget_records_from,
     record_line,
+    stop_on_sigint,
 )
 from .schedule import make_optimizer
-from .settings import EvalSettings, LossSettings, TrainSettings
+from .training_job import (
+    TrainingDiverged,
+    TrainingJob,
+    check_validation,
+    loss_function,
+    selection_value,
+    train_step,
+)
+
+__all__ = ["Trainer", "TrainingDiverged", "TrainingJob", "train_step"]
 
 logger = logging.getLogger("smoothnet")
-
-#: A validation error this many times the input's means training diverged (an untrained
-#: model is within a few times; a diverged one is orders of magnitude off).
-DIVERGED_RATIO = 1000.0
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite, or validation errors exploded."""
-
-
-@dataclass(frozen=True)
-class TrainingJob:
-    """What one training run is: the model, how its data was prepared, and how to train.
-
-    Attributes:
-        spec: the architecture.
-        info: usage information stored in checkpoints.
-        train: ``TRAIN.*`` settings.
-        loss: ``LOSS.*`` settings.
-        evaluation: how validation smooths and scores.
-        config: the run's whole config as a plain dict (stored in checkpoints).
-    """
-
-    spec: ModelSpec
-    info: UsageInfo
-    train: TrainSettings
-    loss: LossSettings
-    evaluation: EvalSettings
-    config: dict[str, Any] = field(default_factory=dict)
-
-
-def loss_function(settings: LossSettings, person_size: float | None) -> SmoothNetLoss:
-    """The training loss of ``settings`` (a relative loss's floor: the loss of white
-    noise of ``relative_floor`` person sizes)."""
-    loss = SmoothNetLoss(
-        settings.w_accel,
-        settings.w_pos,
-        settings.window_weights,
-        settings.norm,
-        settings.last_frames,
-    )
-    if settings.relative:
-        loss.relative = True
-        loss.floor = loss.white_noise_loss(settings.relative_floor * (person_size or 1.0))
-    return loss
-
-
-def train_step(
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    loss_fn: nn.Module,
-    pred: torch.Tensor,
-    gt: torch.Tensor,
-) -> torch.Tensor:
-    """One optimizer step on a batch of ``(B, W, C)`` windows; returns the loss."""
-    optimizer.zero_grad(set_to_none=True)
-    output = model(pred.transpose(1, 2)).transpose(1, 2)
-    loss = loss_fn(output, gt, pred)
-    loss.backward()
-    optimizer.step()
-    return loss.detach()
 
 
 class Trainer:
@@ -330,24 +274,10 @@ class Trainer:
                 path,
             )
 
-    @contextlib.contextmanager
-    def _stop_on_sigint(self):
-        """The first SIGINT requests a clean stop; the second interrupts at once."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def request_stop(signum, frame):
-            if self._stop_requested:
-                raise KeyboardInterrupt
-            self._stop_requested = True
-            logger.warning("stopping after the current step (Ctrl-C again to stop at once)")
-
-        previous = signal.signal(signal.SIGINT, request_stop)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
+    def _request_stop(self) -> None:
+        """Ctrl-C: stop after the step under way."""
+        self._stop_requested = True
+        logger.warning("stopping after the current step (Ctrl-C again to stop at once)")
 
     def _check_finite(self, loss: torch.Tensor, epoch: int) -> None:
         bad = (~torch.isfinite(loss)).float()
@@ -373,29 +303,6 @@ class Trainer:
         self.module.train()
         return results
 
-    def _check_validation(self, results: dict[str, dict[str, float]], epoch: int) -> None:
-        """Stop when a validation error is not finite or :data:`DIVERGED_RATIO` times the
-        input's."""
-        for label, metrics in results.items():
-            error, start = metrics.get("smoothnet_mpjpe"), metrics.get("input_mpjpe")
-            if error is None or start is None:
-                continue
-            if not math.isfinite(error) or error > DIVERGED_RATIO * start:
-                raise TrainingDiverged(
-                    f"validation diverged after epoch {epoch + 1}: {label} smoothnet_mpjpe "
-                    f"{error:.4g} against the input's {start:.4g} (lower TRAIN.LR?); "
-                    "checkpoint_last.pth.tar holds the last good epoch"
-                )
-
-    def _selection_value(self, results: dict[str, dict[str, float]]) -> float | None:
-        """``best_metric`` averaged over the datasets reporting it, as a cost."""
-        key = self.settings.best_metric
-        values = [m[key] for m in results.values() if key in m and np.isfinite(m[key])]
-        if not values:
-            return None
-        mean = float(np.mean(values))
-        return -mean if is_higher_better(key) else mean
-
     # -- the loop ------------------------------------------------------------
 
     def validate_start(self) -> None:
@@ -417,7 +324,7 @@ class Trainer:
 
     def fit(self) -> TrainState:
         """Train from ``state.next_epoch`` to the last epoch."""
-        with self._stop_on_sigint():
+        with stop_on_sigint(self._request_stop, lambda: self._stop_requested):
             for epoch in range(self.state.next_epoch, self.settings.epochs):
                 self._fit_epoch(epoch)
         if self.writer is not None:
@@ -450,8 +357,8 @@ class Trainer:
         improved = False
         if self.rank == 0 and self.settings.validate and self.test_sets:
             results = self.validate(epoch)
-            self._check_validation(results, epoch)
-            value = self._selection_value(results)
+            check_validation(results, epoch)
+            value = selection_value(results, self.settings.best_metric)
             if value is not None and (
                 self.state.best_metric is None or value < self.state.best_metric
             ):

@@ -11,12 +11,12 @@ The parameter names (``encoder.0``, ``res_blocks.{i}.linear1/linear2``,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
-import numpy as np
 import torch
 from torch import nn
+
+from .dropout import BernoulliDropout
 
 #: Floor of a window's noise scale (model units), so an exact window is not blown up.
 NOISE_SCALE_FLOOR = 1e-4
@@ -73,80 +73,6 @@ def smooth_centered(
     else:
         out = smooth(x)
     return out if level is None else out + level
-
-
-def cpu_keep_mask(shape: torch.Size, threshold: int, scale: float) -> torch.Tensor:
-    """A float32 dropout mask drawn on the CPU from random bytes: ``scale`` where a
-    byte is ``>= threshold``, else 0.
-
-    The bytes come from NumPy's SFC64 generator, seeded by one draw from torch's
-    global generator, so ``torch.manual_seed`` and a restored torch RNG state
-    still reproduce every mask (exact resume). Drawing, comparing and scaling
-    run in NumPy, about 8x faster than ``torch.randint`` bytes compared in torch
-    on this project's 2-core CPU (``scripts/benchmark.py --sections training``).
-
-    Args:
-        shape: the mask's shape.
-        threshold: bytes below it drop their element (``256 p``).
-        scale: the kept elements' factor, ``1 / (1 - p)``.
-
-    Returns:
-        A ``shape`` float32 tensor of 0 and ``scale``.
-    """
-    size = math.prod(shape)
-    seed = int(torch.randint(0, 2**62, ()).item())
-    words = np.random.SFC64(seed).random_raw(-(-size // 8))
-    keep = words.view(np.uint8)[:size] >= threshold
-    mask = np.multiply(keep, np.float32(scale), dtype=np.float32)
-    return torch.from_numpy(mask).view(shape)
-
-
-class BernoulliDropout(nn.Module):
-    """Dropout with the semantics of :class:`torch.nn.Dropout`, several times faster on CPU.
-
-    In training every element is kept with probability ``1 - p`` and scaled
-    by ``1 / (1 - p)``; in eval mode it is the identity. When ``256 p`` is a
-    whole number (0.25 and 0.5, the released configs' rates) the mask comes
-    from random bytes compared with ``256 p`` (exact): on the CPU drawn by
-    :func:`cpu_keep_mask`, elsewhere by ``torch.randint``; otherwise from
-    ``torch.rand_like`` compared with ``p``. It is applied as one
-    multiplication. ``nn.functional.dropout``'s Bernoulli sampling took about
-    40 % of a SmoothNet training step on the CPU, and torch's byte draws with
-    their comparison still about 30 %. It has no parameters, so
-    ``state_dict`` keys are unchanged.
-
-    Args:
-        p: probability of zeroing an element, in ``[0, 1)``.
-        byte_masks: draw byte masks where ``256 p`` is whole (the default);
-            ``False`` always draws float masks (the same distribution, slower).
-    """
-
-    def __init__(self, p: float, byte_masks: bool = True) -> None:
-        super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {p}")
-        self.p = float(p)
-        byte_threshold = self.p * 256
-        use_bytes = byte_masks and byte_threshold.is_integer()
-        self._byte_threshold = int(byte_threshold) if use_bytes else None
-
-    def keep_mask(self, x: torch.Tensor) -> torch.Tensor:
-        """The scaled mask for ``x``: ``1 / (1 - p)`` where kept, 0 where dropped."""
-        scale = 1.0 / (1.0 - self.p)
-        if self._byte_threshold is None:
-            return (torch.rand_like(x) >= self.p).to(x.dtype).mul_(scale)
-        if x.device.type == "cpu":
-            return cpu_keep_mask(x.shape, self._byte_threshold, scale).to(x.dtype)
-        random = torch.randint(0, 256, x.shape, dtype=torch.uint8, device=x.device)
-        return (random >= self._byte_threshold).to(x.dtype).mul_(scale)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0:
-            return x
-        return x * self.keep_mask(x)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
 
 
 class ResidualBlock(nn.Module):
@@ -225,9 +151,7 @@ class SmoothNet(TemporalMLP):
     """SmoothNet as in the ECCV 2022 paper (the released, basic variant).
 
     Args:
-        window_size: window length W (frames per input window).
-        output_size: frames per output window; defaults to ``window_size``
-            (the only value the original uses).
+        window_size: window length W (frames per input and output window).
         hidden_size: encoder width H (512 in every released config).
         res_hidden_size: residual bottleneck width R.
         num_blocks: number of residual blocks B.
@@ -243,7 +167,6 @@ class SmoothNet(TemporalMLP):
     def __init__(
         self,
         window_size: int,
-        output_size: int | None = None,
         hidden_size: int = 512,
         res_hidden_size: int = 256,
         num_blocks: int = 3,
@@ -251,16 +174,10 @@ class SmoothNet(TemporalMLP):
         center_windows: bool = False,
         scale_windows: bool = False,
     ) -> None:
-        output_size = window_size if output_size is None else output_size
-        if output_size > window_size:
-            raise ValueError(
-                f"output_size ({output_size}) must not exceed window_size ({window_size})"
-            )
         super().__init__(
-            window_size, output_size, hidden_size, res_hidden_size, num_blocks, dropout
+            window_size, window_size, hidden_size, res_hidden_size, num_blocks, dropout
         )
         self.window_size = window_size
-        self.output_size = output_size
         self.center_windows = bool(center_windows)
         self.scale_windows = bool(scale_windows)
 
@@ -271,7 +188,7 @@ class SmoothNet(TemporalMLP):
             x: ``(N, C, W)`` windows, time on the last axis.
 
         Returns:
-            ``(N, C, output_size)`` smoothed windows (float32 unless the
+            ``(N, C, W)`` smoothed windows (float32 unless the
             model was cast to another dtype).
         """
         if x.shape[-1] != self.window_size:

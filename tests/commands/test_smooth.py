@@ -7,7 +7,7 @@ import pytest
 
 from smoothnet.commands import smooth as smooth_poses
 from smoothnet.dataset.base import object_array
-from smoothnet.dataset.synthetic import noisy_detection, smooth_motion
+from smoothnet.prep.synthetic import noisy_detection, smooth_motion
 from smoothnet.utils.formats import read_keypoints
 from tests.core.test_smoother import identity_checkpoint
 

@@ -15,8 +15,8 @@ import torch.multiprocessing as mp
 from smoothnet.core.loss import SmoothNetLoss
 from smoothnet.core.schedule import make_optimizer
 from smoothnet.core.trainer import train_step
-from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.registry import ModelSpec
+from smoothnet.prep.synthetic import write_synthetic_dataset
 from tests.conftest import ROOT, SMALL_RUN
 
 SPEC = ModelSpec(8, "smoothnet", 32, 8, 2, dropout=0.0)

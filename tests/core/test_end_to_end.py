@@ -9,8 +9,8 @@ import torch
 import eval_smoothnet
 import train_smoothnet
 from scripts import export_checkpoint
-from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.checkpoint import load_checkpoint
+from smoothnet.prep.synthetic import write_synthetic_dataset
 from tests.conftest import SMALL_RUN
 
 

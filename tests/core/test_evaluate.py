@@ -9,11 +9,11 @@ from smoothnet.core.methods import WindowModel
 from smoothnet.core.settings import EvalSettings
 from smoothnet.core.smoother import Smoother
 from smoothnet.dataset.base import SequenceSet, npz_paths
-from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.checkpoint import UsageInfo, save_checkpoint
 from smoothnet.models.filters import gaussian
 from smoothnet.models.linear import LinearWindowModel
 from smoothnet.models.registry import ModelSpec
+from smoothnet.prep.synthetic import write_synthetic_dataset
 from smoothnet.utils.metrics import mpjpe
 
 SPEC = ModelSpec(8, hidden_size=16, res_hidden_size=4, num_blocks=1)

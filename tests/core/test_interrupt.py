@@ -9,8 +9,8 @@ import torch
 
 import train_smoothnet
 from smoothnet.core import trainer as trainer_module
-from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.checkpoint import load_checkpoint
+from smoothnet.prep.synthetic import write_synthetic_dataset
 from tests.conftest import SMALL_RUN
 
 EPOCHS = 3  # 3 steps per epoch with this data and batch

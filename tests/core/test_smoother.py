@@ -4,9 +4,9 @@ import torch
 
 from smoothnet.core.smoother import Smoother
 from smoothnet.core.space import ModelSpace, fill_missing
-from smoothnet.dataset.synthetic import noisy_detection, smooth_motion
 from smoothnet.models.checkpoint import UsageInfo, save_checkpoint
 from smoothnet.models.registry import ModelSpec
+from smoothnet.prep.synthetic import noisy_detection, smooth_motion
 from smoothnet.utils.body_scale import person_radius
 
 W = 8

@@ -12,10 +12,10 @@ from smoothnet.core.evaluate import evaluate_set
 from smoothnet.core.methods import WindowModel
 from smoothnet.core.settings import EvalSettings
 from smoothnet.dataset.base import SequenceSet
-from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.checkpoint import UsageInfo
 from smoothnet.models.registry import ModelSpec
 from smoothnet.models.smpl import SMPLEvaluator
+from smoothnet.prep.synthetic import write_synthetic_dataset
 from tests.conftest import SMALL_RUN
 from tests.synthetic_smpl import make_model, reference_forward, write_model
 

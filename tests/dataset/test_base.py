@@ -5,7 +5,7 @@ import pytest
 
 from smoothnet.dataset.base import DataError, SequenceSet, npz_paths, object_array
 from smoothnet.dataset.specs import DATASETS, H36M17_TO_LSP14
-from smoothnet.dataset.synthetic import write_synthetic_dataset
+from smoothnet.prep.synthetic import write_synthetic_dataset
 
 
 def write(path: Path, **arrays) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from smoothnet.dataset.base import SequenceSet
-from smoothnet.dataset.error_model import ErrorStatistics
+from smoothnet.prep.error_model import ErrorStatistics
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 

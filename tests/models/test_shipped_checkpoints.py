@@ -9,9 +9,9 @@ import torch
 
 from smoothnet.core.smoother import Smoother
 from smoothnet.models.checkpoint import load_checkpoint
-from smoothnet.models.lifting import load_lifter
 from smoothnet.models.shipped import LIFTER_CHECKPOINT as DEFAULT_CHECKPOINT
 from smoothnet.models.shipped import SHIPPED_CHECKPOINTS, default_method
+from smoothnet.prep.lifting import load_lifter
 from smoothnet.utils.metrics import accel_error, mpjpe
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from scripts import fit_linear
-from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.checkpoint import load_checkpoint
+from smoothnet.prep.synthetic import write_synthetic_dataset
 
 FLAGS = ["--dataset_name", "h36m", "--estimator", "fcn", "--body_representation", "3D",
          "--slide_window_size", "8"]  # fmt: skip

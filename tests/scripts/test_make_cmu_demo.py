@@ -7,7 +7,7 @@ import pytest
 
 from scripts import make_cmu_demo
 from smoothnet.dataset.base import SequenceSet
-from smoothnet.dataset.mocap import CMU_OFFSETS, CMU_UNIT_M
+from smoothnet.prep.mocap import CMU_OFFSETS, CMU_UNIT_M
 
 
 def write_cmu(root, rng):

@@ -8,9 +8,9 @@ import torch
 
 from scripts import prepare_h36m, prepare_h36m_fcn
 from smoothnet.dataset.base import SequenceSet
-from smoothnet.models.lifting import LiftingNetwork
+from smoothnet.prep.lifting import LiftingNetwork
 from smoothnet.utils.metrics import mpjpe
-from tests.dataset.test_h36m_hourglass import write_source
+from tests.prep.test_h36m_hourglass import write_source
 
 
 def test_lifting_network_standardises_by_itself():

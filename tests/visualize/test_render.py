@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from smoothnet.dataset.specs import LAYOUTS
-from smoothnet.dataset.synthetic import noisy_detection, smooth_motion
 from smoothnet.models.filters import apply_filter
+from smoothnet.prep.synthetic import noisy_detection, smooth_motion
 from smoothnet.visualize.render import CENTRE, LEFT, RIGHT, PoseClip, bone_colours, render_video
 from smoothnet.visualize.summary import per_joint, write_summary
 from smoothnet.visualize.video import read_video_info

@@ -5,8 +5,8 @@ import pytest
 import visualize_smoothnet
 from smoothnet.commands.config import get_cfg_defaults
 from smoothnet.commands.settings import model_spec
-from smoothnet.dataset.synthetic import write_synthetic_dataset
 from smoothnet.models.checkpoint import save_checkpoint
+from smoothnet.prep.synthetic import write_synthetic_dataset
 from smoothnet.visualize.video import read_video_info
 
 

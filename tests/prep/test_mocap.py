@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from smoothnet.dataset.mocap import (
+from smoothnet.prep.mocap import (
     CMU_OFFSETS,
     CMU_PARENTS,
     forward_kinematics,
@@ -68,7 +68,7 @@ def test_forward_kinematics_rejects_a_wrong_joint_count():
 
 
 def test_the_leading_calibration_pose_is_dropped_and_nothing_else():
-    from smoothnet.dataset.mocap import drop_calibration_frames
+    from smoothnet.prep.mocap import drop_calibration_frames
 
     rng = np.random.default_rng(0)
     motion = rng.normal(size=(5, 38, 3))

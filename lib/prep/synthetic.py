@@ -15,8 +15,8 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.spatial.transform import Rotation
 
-from .base import npz_paths, object_array, save_npz
-from .specs import lookup
+from ..dataset.base import npz_paths, object_array, save_npz
+from ..dataset.specs import lookup
 
 
 def smooth_motion(

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from smoothnet.dataset.error_model import (
+from smoothnet.prep.error_model import (
     ErrorStatistics,
     _runs,
     measure_error_statistics,

@@ -8,7 +8,7 @@ import pytest
 
 from scripts import prepare_h36m
 from smoothnet.dataset.base import SequenceSet
-from smoothnet.dataset.h36m_hourglass import (
+from smoothnet.prep.h36m_hourglass import (
     HOURGLASS16_FROM_32,
     HOURGLASS16_FROM_SH,
     Camera,

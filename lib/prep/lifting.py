@@ -28,8 +28,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from ..models.checkpoint import atomic_torch_save
 from ..utils.metrics import mpjpe, pa_mpjpe
-from .checkpoint import atomic_torch_save
 
 logger = logging.getLogger(__name__)
 
