@@ -60,6 +60,9 @@ def _model_defaults() -> CfgNode:
         # Smooth each window in units of its own noise (the RMS of its third differences
         # over every channel): as hard as each window's noise calls for. False: original.
         SCALE_WINDOWS=False,
+        # Smooth each window less each channel's least-squares line (a constant velocity
+        # then passes unchanged, as a camera pan or a walk across the frame). False: original.
+        DETREND_WINDOWS=False,
     )
 
 
@@ -97,6 +100,7 @@ def _train_defaults() -> CfgNode:
             CLEAN_SHARE=0.0,
             SYNTHETIC_SHARE=0.0,
             SHIFT=0.0,
+            NATURAL_SHARE=0.0,  # windows left as the data has them (speed 1, no noise)
         ),
     )
 

@@ -164,6 +164,7 @@ def augmentation(cfg: CfgNode, person_size: float = 1.0):
         person_size=person_size,
         synthetic_share=float(node.SYNTHETIC_SHARE),
         shift=float(node.SHIFT),
+        natural_share=float(node.NATURAL_SHARE),
     )
 
 
@@ -181,6 +182,7 @@ def model_spec(cfg: CfgNode):
         dropout=m.DROPOUT,
         center_windows=bool(m.CENTER_WINDOWS),
         scale_windows=bool(m.SCALE_WINDOWS),
+        detrend_windows=bool(m.DETREND_WINDOWS),
     )
 
 

@@ -40,7 +40,10 @@ LINEAR_CHECKPOINT = "linear.pth.tar"
 
 
 def fit_on_sets(
-    datasets: list[SequenceSet], window_size: int, center_windows: bool = False
+    datasets: list[SequenceSet],
+    window_size: int,
+    center_windows: bool = False,
+    detrend_windows: bool = False,
 ) -> LinearWindowModel:
     """Fit the linear window model on every sequence of the given (training) sets
     (on centred windows with ``center_windows``)."""
@@ -52,7 +55,7 @@ def fit_on_sets(
         desc=f"least squares W={window_size}",
         leave=False,
     )
-    model = fit_linear_window_model(pairs, window_size, center_windows)
+    model = fit_linear_window_model(pairs, window_size, center_windows, detrend_windows)
     logger.info(
         "fitted the linear window model (W=%d) on %d sequences in %.1f s",
         window_size,
@@ -68,6 +71,7 @@ def fit_on_windows(
     seed: int,
     center_windows: bool = False,
     batch_size: int = 1024,
+    detrend_windows: bool = False,
 ) -> LinearWindowModel:
     """Fit the linear window model on windows drawn as training draws them, augmentation
     included: the least-squares twin of a model trained with ``TRAIN.AUGMENT``.
@@ -83,7 +87,7 @@ def fit_on_windows(
         center_windows: fit on centred windows.
         batch_size: windows gathered at once.
     """
-    acc = LeastSquaresAccumulator(windows[0].window_size, center_windows)
+    acc = LeastSquaresAccumulator(windows[0].window_size, center_windows, detrend_windows)
     start = time.perf_counter()
     for d, training_windows in enumerate(windows):
         order = epoch_indices(len(training_windows), 0, seed + d, num_windows)
@@ -119,7 +123,10 @@ def save_linear(
     never augmented.
     """
     spec = ModelSpec(
-        window_size=model.window_size, model_type="linear", center_windows=model.center_windows
+        window_size=model.window_size,
+        model_type="linear",
+        center_windows=model.center_windows,
+        detrend_windows=model.detrend_windows,
     )
     if info is None:
         info = usage_info(datasets)
@@ -129,7 +136,10 @@ def save_linear(
 
 
 def load_linear(
-    path: str | Path, window_size: int | None = None, center_windows: bool | None = None
+    path: str | Path,
+    window_size: int | None = None,
+    center_windows: bool | None = None,
+    detrend_windows: bool | None = None,
 ) -> LinearWindowModel:
     """Read a linear checkpoint; with ``window_size`` (``center_windows``), check that it
     has that window (that centring).
@@ -143,6 +153,11 @@ def load_linear(
     if window_size is not None and loaded.spec.window_size != window_size:
         raise CheckpointError(
             f"{path}: window size {loaded.spec.window_size}, but the model's is {window_size}"
+        )
+    if detrend_windows is not None and loaded.spec.detrend_windows != detrend_windows:
+        raise CheckpointError(
+            f"{path}: detrend_windows {loaded.spec.detrend_windows}, but the model's is "
+            f"{detrend_windows} (MODEL.DETREND_WINDOWS)"
         )
     if center_windows is not None and loaded.spec.center_windows != center_windows:
         raise CheckpointError(
@@ -173,11 +188,11 @@ def start_from_linear(
     window = model.window_size
     if init_linear:
         try:
-            linear = load_linear(init_linear, window, model.center_windows)
+            linear = load_linear(init_linear, window, model.center_windows, model.detrend_windows)
         except CheckpointError as err:
             raise SetupError(f"TRAIN.INIT_LINEAR: {err}") from None
     else:
-        linear = fit_on_sets(train_sets, window, model.center_windows)
+        linear = fit_on_sets(train_sets, window, model.center_windows, model.detrend_windows)
         if run_dir is not None:
             save_linear(run_dir / LINEAR_CHECKPOINT, linear, train_sets, info)
     try:

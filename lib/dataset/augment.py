@@ -51,6 +51,9 @@ class Augmentation:
         synthetic_share: share of windows whose input is the ground truth plus
             the noise (never clean).
         shift: half-width of the per-channel offset, in person sizes (0: off).
+        natural_share: share of windows left as the dataset has them (speed 1,
+            scale 1, no noise, no shift): the data's own pace and errors keep a
+            fixed weight however wide the ranges are.
     """
 
     speed: tuple[float, float] = (1.0, 1.0)
@@ -60,6 +63,7 @@ class Augmentation:
     person_size: float = 1.0
     synthetic_share: float = 0.0
     shift: float = 0.0
+    natural_share: float = 0.0
 
     @property
     def active(self) -> bool:
@@ -85,7 +89,8 @@ class Augmentation:
                 f"TRAIN.AUGMENT.NOISE must be [0, 0] (off) or 0 < low <= high, got {[low, high]}"
             )
         for key, share in (("CLEAN_SHARE", self.clean_share),
-                           ("SYNTHETIC_SHARE", self.synthetic_share)):  # fmt: skip
+                           ("SYNTHETIC_SHARE", self.synthetic_share),
+                           ("NATURAL_SHARE", self.natural_share)):  # fmt: skip
             if not 0 <= share <= 1:
                 raise ValueError(f"TRAIN.AUGMENT.{key} must be in [0, 1], got {share}")
         if not self.shift >= 0:
@@ -165,20 +170,29 @@ def augment_batch(
         ``(pred, gt)``, each ``(B, W, C)`` float32.
     """
     n = len(first_rows)
+    # Drawn only when asked for, so runs without natural windows keep their random streams.
+    natural = rng.random(n) < augmentation.natural_share if augmentation.natural_share else None
     speeds = _log_uniform(rng, augmentation.speed, n)
+    if natural is not None:
+        speeds[natural] = 1.0
     # Centre the stretched window on the original one where the sequence allows.
     centre = first_rows + (window - 1) / 2
     first = centre - speeds * (window - 1) / 2
     lower, upper, fraction = window_rows(first, sequence_starts, sequence_ends, window, speeds)
     pred = detected[lower] * (1 - fraction) + detected[upper] * fraction
     gt = groundtruth[lower] * (1 - fraction) + groundtruth[upper] * fraction
-    scales = torch.from_numpy(_log_uniform(rng, augmentation.scale, n).astype(np.float32))
+    scale_draws = _log_uniform(rng, augmentation.scale, n)
+    if natural is not None:
+        scale_draws[natural] = 1.0
+    scales = torch.from_numpy(scale_draws.astype(np.float32))
     pred = pred * scales[:, None, None]
     gt = gt * scales[:, None, None]
     if augmentation.noise[1] > 0:
         sigma = _log_uniform(rng, augmentation.noise, n) * augmentation.person_size
         synthetic = rng.random(n) < augmentation.synthetic_share
         sigma[~synthetic & (rng.random(n) < augmentation.clean_share)] = 0.0
+        if natural is not None:
+            sigma[natural], synthetic[natural] = 0.0, False
         noise = torch.from_numpy(rng.standard_normal(pred.shape, dtype=np.float32))
         noise_scale = torch.from_numpy(sigma.astype(np.float32)) * scales
         base = torch.where(torch.from_numpy(synthetic)[:, None, None], gt, pred)
@@ -186,6 +200,8 @@ def augment_batch(
     if augmentation.shift > 0:  # drawn last: runs without it keep their random streams
         width = augmentation.shift * augmentation.person_size
         offsets = rng.uniform(-width, width, (n, 1, pred.shape[-1])).astype(np.float32)
+        if natural is not None:
+            offsets[natural] = 0.0
         offsets_t = torch.from_numpy(offsets)
         pred = pred + offsets_t
         gt = gt + offsets_t

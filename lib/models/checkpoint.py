@@ -118,8 +118,9 @@ class LoadedCheckpoint:
     def summary(self) -> str:
         """One line describing what was loaded."""
         s = self.spec
-        centred = (" centred" if s.center_windows else "") + (
-            " noise-scaled" if s.scale_windows else ""
+        centred = (
+            (" detrended" if s.detrend_windows else " centred" if s.center_windows else "")
+            + (" noise-scaled" if s.scale_windows else "")
         )
         if s.model_type == "linear":
             return f"linear W={s.window_size}{centred} ({self.source_format})"

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .smoothnet import smooth_centered
+from .smoothnet import smooth_centered, window_trend
 
 
 class LinearWindowModel(nn.Module):
@@ -42,6 +42,7 @@ class LinearWindowModel(nn.Module):
         bias: optional ``(W,)`` initial ``b`` (default: zeros).
         center_windows: apply ``A`` and ``b`` to each window less its mean and
             add the mean back.
+        detrend_windows: the same with each channel's least-squares line.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class LinearWindowModel(nn.Module):
         matrix: torch.Tensor | np.ndarray | None = None,
         bias: torch.Tensor | np.ndarray | None = None,
         center_windows: bool = False,
+        detrend_windows: bool = False,
     ) -> None:
         super().__init__()
         if window_size < 1:
@@ -57,6 +59,7 @@ class LinearWindowModel(nn.Module):
         self.window_size = window_size
         self.output_size = window_size
         self.center_windows = bool(center_windows)
+        self.detrend_windows = bool(detrend_windows)
         self.linear = nn.Linear(window_size, window_size)
         with torch.no_grad():
             a = torch.eye(window_size) if matrix is None else torch.as_tensor(matrix)
@@ -86,7 +89,8 @@ class LinearWindowModel(nn.Module):
                 f"expected windows of {self.window_size} frames on the last axis, "
                 f"got shape {tuple(x.shape)}"
             )
-        return smooth_centered(self.linear, x.to(self.linear.weight.dtype), self.center_windows)
+        x = x.to(self.linear.weight.dtype)
+        return smooth_centered(self.linear, x, self.center_windows, detrend=self.detrend_windows)
 
 
 def sequence_windows(x: np.ndarray | torch.Tensor, window_size: int) -> torch.Tensor:
@@ -113,13 +117,17 @@ class LeastSquaresAccumulator:
     Args:
         window_size: window length W.
         center_windows: fit on windows and targets less each input window's mean.
+        detrend_windows: the same with each input window's least-squares line.
     """
 
-    def __init__(self, window_size: int, center_windows: bool = False) -> None:
+    def __init__(
+        self, window_size: int, center_windows: bool = False, detrend_windows: bool = False
+    ) -> None:
         if window_size < 1:
             raise ValueError(f"window_size must be >= 1, got {window_size}")
         self.window_size = window_size
         self.center_windows = bool(center_windows)
+        self.detrend_windows = bool(detrend_windows)
         self.xtx = torch.zeros((window_size + 1, window_size + 1), dtype=torch.float64)
         self.xty = torch.zeros((window_size + 1, window_size), dtype=torch.float64)
         self.rows = 0
@@ -148,8 +156,8 @@ class LeastSquaresAccumulator:
                 f"expected input and target windows of shape (N, {self.window_size}), "
                 f"got {tuple(x.shape)} and {tuple(y.shape)}"
             )
-        if self.center_windows:
-            level = x.mean(dim=1, keepdim=True)
+        if self.center_windows or self.detrend_windows:
+            level = window_trend(x, self.detrend_windows)
             x, y = x - level, y - level
         ones = x.new_ones((len(x), 1))
         xa = torch.cat([x, ones], dim=1)
@@ -169,7 +177,7 @@ class LeastSquaresAccumulator:
             )
         xtx, xty = self.xtx.numpy(), self.xty.numpy()
         solution = None
-        if not self.center_windows:
+        if not (self.center_windows or self.detrend_windows):
             with contextlib.suppress(np.linalg.LinAlgError):
                 solution = np.linalg.solve(xtx, xty)
         if solution is None:
@@ -186,6 +194,7 @@ def fit_linear_window_model(
     pairs: Iterable[tuple[np.ndarray, np.ndarray]],
     window_size: int,
     center_windows: bool = False,
+    detrend_windows: bool = False,
 ) -> LinearWindowModel:
     """Fit ``A`` and ``b`` on ``(detected, groundtruth)`` ``(T, C)`` pairs.
 
@@ -193,11 +202,12 @@ def fit_linear_window_model(
         pairs: training sequences.
         window_size: W.
         center_windows: fit (and apply) the model on centred windows.
+        detrend_windows: fit (and apply) the model on detrended windows.
 
     Returns:
         The fitted model (float32 weights, eval mode).
     """
-    acc = LeastSquaresAccumulator(window_size, center_windows)
+    acc = LeastSquaresAccumulator(window_size, center_windows, detrend_windows)
     for detected, groundtruth in pairs:
         acc.add(detected, groundtruth)
     return model_from_accumulator(acc)
@@ -206,7 +216,6 @@ def fit_linear_window_model(
 def model_from_accumulator(acc: LeastSquaresAccumulator) -> LinearWindowModel:
     """Solve ``acc`` into a :class:`LinearWindowModel` (float32 weights, eval mode)."""
     matrix, bias = acc.solve()
-    model = LinearWindowModel(
-        acc.window_size, torch.from_numpy(matrix), torch.from_numpy(bias), acc.center_windows
-    )
+    model = LinearWindowModel(acc.window_size, torch.from_numpy(matrix), torch.from_numpy(bias),
+                              acc.center_windows, acc.detrend_windows)  # fmt: skip
     return model.float().eval()

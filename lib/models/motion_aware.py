@@ -31,6 +31,7 @@ class MotionAwareSmoothNet(SmoothNet):
         dropout: dropout probability.
         center_windows: smooth each window less its mean (see :class:`SmoothNet`).
         scale_windows: smooth each window in units of its noise (see :class:`SmoothNet`).
+        detrend_windows: smooth each window less its line (see :class:`SmoothNet`).
 
     Input and output are ``(N, C, W)``.
     """
@@ -44,6 +45,7 @@ class MotionAwareSmoothNet(SmoothNet):
         dropout: float = 0.5,
         center_windows: bool = False,
         scale_windows: bool = False,
+        detrend_windows: bool = False,
     ) -> None:
         if window_size < 3:
             raise ValueError(f"motion-aware SmoothNet needs window_size >= 3, got {window_size}")
@@ -57,6 +59,7 @@ class MotionAwareSmoothNet(SmoothNet):
             dropout=dropout,
             center_windows=center_windows,
             scale_windows=scale_windows,
+            detrend_windows=detrend_windows,
         )
         w = window_size
         self.velocity_branch = TemporalMLP(

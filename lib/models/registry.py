@@ -39,6 +39,8 @@ class ModelSpec:
             the mean back (``MODEL.CENTER_WINDOWS``; every model type).
         scale_windows: the model smooths each window in units of its own noise
             (``MODEL.SCALE_WINDOWS``; SmoothNet types).
+        detrend_windows: the model smooths each window less each channel's
+            least-squares line and adds it back (``MODEL.DETREND_WINDOWS``; every type).
     """
 
     window_size: int
@@ -49,11 +51,13 @@ class ModelSpec:
     dropout: float = 0.5
     center_windows: bool = False
     scale_windows: bool = False
+    detrend_windows: bool = False
 
     def build(self) -> nn.Module:
         """A freshly initialised model of this architecture."""
         if self.model_type == "linear":
-            return LinearWindowModel(self.window_size, center_windows=self.center_windows)
+            return LinearWindowModel(self.window_size, center_windows=self.center_windows,
+                                     detrend_windows=self.detrend_windows)  # fmt: skip
         kwargs = dict(
             hidden_size=self.hidden_size,
             res_hidden_size=self.res_hidden_size,
@@ -61,6 +65,7 @@ class ModelSpec:
             dropout=self.dropout,
             center_windows=self.center_windows,
             scale_windows=self.scale_windows,
+            detrend_windows=self.detrend_windows,
         )
         if self.model_type == "smoothnet":
             return SmoothNet(self.window_size, **kwargs)

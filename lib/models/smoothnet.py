@@ -35,19 +35,36 @@ def window_noise_scale(x: torch.Tensor) -> torch.Tensor:
     return (power + NOISE_SCALE_FLOOR**2).sqrt()
 
 
+def window_trend(x: torch.Tensor, line: bool) -> torch.Tensor:
+    """Each channel's mean over the window (``line`` False) or its least-squares line
+    (``line`` True), ``(..., W)`` broadcastable to ``x``."""
+    level = x.mean(dim=-1, keepdim=True)
+    if not line:
+        return level
+    t = torch.arange(x.shape[-1], dtype=x.dtype, device=x.device)
+    t = t - t.mean()
+    slope = (x * t).sum(dim=-1, keepdim=True) / t.square().sum().clamp_min(1e-12)
+    return level + slope * t
+
+
 def smooth_centered(
     smooth: Callable[[torch.Tensor], torch.Tensor],
     x: torch.Tensor,
     center: bool,
     scale: bool = False,
+    detrend: bool = False,
 ) -> torch.Tensor:
-    """``smooth((x - m) / s) s + m``: each window less its mean, in units of its noise.
+    """``smooth((x - m) / s) s + m``: each window less its mean or trend, in units of its
+    noise.
 
     Centring (``m`` each window's mean over time per channel, else 0) makes a
     window model translation-equivariant per channel: a constant added to a
     window comes out added to the result, whatever the weights, so where a
     trajectory lies in model space cannot change how it is smoothed
-    (``MODEL.CENTER_WINDOWS``).
+    (``MODEL.CENTER_WINDOWS``). Detrending (``m`` each channel's least-squares
+    line over the window, ``MODEL.DETREND_WINDOWS``) makes it equivariant to a
+    constant velocity as well: a person walking across the frame, or a camera
+    panning, is smoothed as if standing still.
 
     Scaling (``s`` :func:`window_noise_scale`, pooled over every channel of
     the window, else 1) hands the model each window in units of its own
@@ -63,8 +80,9 @@ def smooth_centered(
         x: ``(N, C, W)`` windows (``(C, W)``: one), time on the last axis.
         center: subtract and restore the window means.
         scale: divide by and restore the window noise scales.
+        detrend: subtract and restore each channel's line (implies centring).
     """
-    level = x.mean(dim=-1, keepdim=True) if center else None
+    level = window_trend(x, detrend) if center or detrend else None
     if level is not None:
         x = x - level
     if scale:
@@ -160,6 +178,8 @@ class SmoothNet(TemporalMLP):
             (:func:`smooth_centered`; off in the original).
         scale_windows: smooth each window in units of its own noise
             (:func:`smooth_centered`; off in the original).
+        detrend_windows: smooth each window less each channel's line and add it
+            back (:func:`smooth_centered`; off in the original).
 
     Input and output are ``(N, C, W)``: N windows, C channels, W frames.
     """
@@ -173,6 +193,7 @@ class SmoothNet(TemporalMLP):
         dropout: float = 0.5,
         center_windows: bool = False,
         scale_windows: bool = False,
+        detrend_windows: bool = False,
     ) -> None:
         super().__init__(
             window_size, window_size, hidden_size, res_hidden_size, num_blocks, dropout
@@ -180,6 +201,7 @@ class SmoothNet(TemporalMLP):
         self.window_size = window_size
         self.center_windows = bool(center_windows)
         self.scale_windows = bool(scale_windows)
+        self.detrend_windows = bool(detrend_windows)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Smooth windows.
@@ -197,7 +219,8 @@ class SmoothNet(TemporalMLP):
                 f"got shape {tuple(x.shape)}"
             )
         x = x.to(self.encoder[0].weight.dtype)
-        return smooth_centered(self.smooth_windows, x, self.center_windows, self.scale_windows)
+        return smooth_centered(self.smooth_windows, x, self.center_windows, self.scale_windows,
+                               self.detrend_windows)  # fmt: skip
 
     def smooth_windows(self, x: torch.Tensor) -> torch.Tensor:
         """The network itself on checked ``(N, C, W)`` windows (no centring)."""

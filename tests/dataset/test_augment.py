@@ -126,3 +126,23 @@ def test_synthetic_windows_are_the_ground_truth_plus_noise_alone():
     assert torch.allclose(offset[~synthetic], torch.tensor(100.0), atol=0.3)  # plus noise
     with pytest.raises(ValueError, match="SYNTHETIC_SHARE"):
         Augmentation(synthetic_share=0.5).check()
+
+
+def test_natural_windows_are_the_plain_gather():
+    """A natural share of 1 keeps every window as the data has it, whatever the ranges."""
+    wide = Augmentation(speed=(0.5, 8.0), scale=(0.5, 2.0), noise=(0.05, 0.1),
+                        synthetic_share=0.5, shift=1.0, natural_share=1.0)  # fmt: skip
+    windows = ramp_windows(wide)
+    indices = np.arange(len(windows))
+    pred, gt = windows.batch(indices, np.random.default_rng(1))
+    plain_pred, plain_gt = windows.batch(indices)
+    assert torch.equal(pred, plain_pred) and torch.equal(gt, plain_gt)
+    values = np.arange(60, dtype=np.float32)[:, None]  # one ramp of slope 1
+    half = TrainingWindows([(values, values.copy())], W,
+                           augmentation=Augmentation(speed=(2.0, 2.0), natural_share=0.5))  # fmt: skip
+    pred, _ = half.batch(np.tile(np.arange(len(half)), 20), np.random.default_rng(2))
+    slopes = (pred[:, 1, 0] - pred[:, 0, 0]).numpy()
+    assert set(np.round(slopes, 4)) == {1.0, 2.0}  # natural (speed 1) or speed 2
+    assert abs((slopes == 1.0).mean() - 0.5) < 0.05
+    with pytest.raises(ValueError, match="NATURAL_SHARE"):
+        Augmentation(natural_share=1.5).check()

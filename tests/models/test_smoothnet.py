@@ -176,3 +176,18 @@ def test_noise_scaled_windows_are_scale_and_translation_equivariant():
     # white noise of std 0.5: the third-difference scale estimates it
     noise = 0.5 * torch.randn(1, 34, 4000, dtype=torch.float64)
     assert abs(window_noise_scale(noise).item() - 0.5) < 0.01
+
+
+def test_detrended_windows_pass_a_constant_velocity_whatever_the_weights():
+    torch.manual_seed(2)
+    for scale in (False, True):
+        model = SmoothNet(16, hidden_size=32, res_hidden_size=8, num_blocks=1, dropout=0.0,
+                          scale_windows=scale, detrend_windows=True).double().eval()
+        x = torch.randn(4, 3, 16, dtype=torch.float64)
+        ramp = 2.5 * torch.arange(16, dtype=torch.float64) - 7.0
+        with torch.no_grad():
+            torch.testing.assert_close(model(x + ramp), model(x) + ramp)
+    plain = SmoothNet(16, hidden_size=32, res_hidden_size=8, num_blocks=1, dropout=0.0,
+                      center_windows=True).double().eval()
+    with torch.no_grad():
+        assert (plain(x + ramp) - plain(x) - ramp).abs().max() > 1e-3  # centring alone: not
