@@ -32,6 +32,8 @@ FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
 EXTENSIONS = {"npy": ".npy", "npz": ".npz", "smoothnet": ".npz", "coco": ".json", "mmpose": ".json"}
 #: Frame rates accepted by --fps, as smoothnet.core.smoother.FPS_RANGE (checked equal in the tests).
 FPS_RANGE = (1.0, 1000.0)
+#: --image_size sides, as smoothnet.core.space.IMAGE_SIZE_RANGE (checked equal in the tests).
+IMAGE_SIZE_RANGE = (1.0, 1e6)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -68,14 +70,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(
             f"--fps must be between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g}, got {args.fps:g}"
         )
-    if args.image_size is not None and not all(v > 0 and v < float("inf") for v in args.image_size):
-        parser.error(f"--image_size must be two positive numbers, got {args.image_size}")
+    low, high = IMAGE_SIZE_RANGE
+    if args.image_size is not None and not all(low <= v <= high for v in args.image_size):
+        parser.error(f"--image_size must be two numbers between {low:g} and {high:g} pixels, "
+                     f"got {args.image_size}")  # fmt: skip
     for flag, path in (("output", args.output), ("--plot", args.plot)):
         problem = file_problem(path) if path else None
         if problem:
             parser.error(f"{flag} {path}: {problem}")
     if args.plot and Path(args.plot).resolve() == Path(args.output).resolve():
         parser.error("--plot and the output are the same file")
+    if args.plot and Path(args.plot).resolve() == Path(args.input).resolve():
+        parser.error(f"--plot {args.plot} is the input file; it would be overwritten")
     return args
 
 

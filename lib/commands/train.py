@@ -241,7 +241,12 @@ def train(argv: list[str] | None = None) -> TrainingRun:
     run_dir = _run_dir(plan, rank, world_size)
     setup_logging(run_dir / "train_log.txt" if rank == 0 else None, verbose=rank == 0)
     _log_start(run_dir, device, world_size, test_data, totals, train_data, windows, plan)
-    model = _build_model(plan, train_data, run_dir, rank)
+    from ..models.checkpoint import CheckpointError
+
+    try:
+        model = _build_model(plan, train_data, run_dir, rank)
+    except CheckpointError as err:
+        raise SystemExit(f"error: {err}") from None
     return _fit(plan, model, windows, test_data, run_dir, device, rank, world_size, body_model)
 
 

@@ -54,6 +54,7 @@ def fit_on_sets(
         total=total,
         desc=f"least squares W={window_size}",
         leave=False,
+        disable=None,
     )
     model = fit_linear_window_model(pairs, window_size, center_windows, detrend_windows)
     logger.info(
@@ -92,7 +93,9 @@ def fit_on_windows(
     for d, training_windows in enumerate(windows):
         order = epoch_indices(len(training_windows), 0, seed + d, num_windows)
         batches = np.array_split(order, max(1, math.ceil(len(order) / batch_size)))
-        for b, indices in enumerate(tqdm(batches, desc="least squares (augmented)", leave=False)):
+        for b, indices in enumerate(
+            tqdm(batches, desc="least squares (augmented)", leave=False, disable=None)
+        ):
             rng = np.random.default_rng([max(seed, 0), b, d])
             pred, gt = training_windows.batch(indices, rng)
             width = pred.shape[1]

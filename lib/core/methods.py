@@ -124,17 +124,14 @@ def method_error(method: str | Path) -> str | None:
     )
 
 
-def default_device() -> torch.device:
-    """CUDA when available, else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def load_method(
     method: str | Path, device: str | torch.device | None = None, **filter_kwargs: Any
 ) -> FilterMethod | WindowModel:
     """A filter by name, or a window model from a shipped name or a checkpoint path."""
     if str(method) in FILTER_SPECS:
         return FilterMethod(str(method), dict(filter_kwargs))
+    from ..utils.runtime import resolve_device
+
     loaded = load_checkpoint(SHIPPED_CHECKPOINTS.get(str(method), method))
-    target = torch.device(device) if device is not None else default_device()
+    target = resolve_device("auto" if device is None else str(device))
     return WindowModel(loaded.model.to(target).eval(), loaded.spec, loaded.info, target)

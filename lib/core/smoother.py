@@ -37,7 +37,14 @@ from ..utils.arrays import numpy_with_restore
 from ..utils.body_scale import person_radius
 from .methods import FilterMethod, WindowModel, load_method, method_error
 from .online import OnlineSmoother
-from .space import ModelSpace, TrackCodec, check_image_size, fill_missing, missing_joints
+from .space import (
+    MAX_COORDINATE,
+    ModelSpace,
+    TrackCodec,
+    check_image_size,
+    fill_missing,
+    missing_joints,
+)
 from .strength import guarded, noise_level
 
 __all__ = ["FPS_RANGE", "Smoother", "TrackReport", "check_fps", "method_error"]
@@ -280,6 +287,7 @@ class Smoother:
         if coords not in (2, 3, 6):
             raise ValueError(f"keypoints must have 2, 3 or 6 values per joint, got {coords}")
         missing = self.missing(x, confidence)
+        _warn_out_of_range(x)
         if missing.all():
             self.last_report.append(TrackReport(np.full(num_joints, np.nan), np.zeros(num_joints)))
             return np.full(x.shape, np.nan)
@@ -343,6 +351,14 @@ class Smoother:
             threads,
             self.min_confidence,
         )
+
+
+def _warn_out_of_range(x: np.ndarray) -> None:
+    """One warning when finite values lie beyond :data:`MAX_COORDINATE` (taken as missing)."""
+    with np.errstate(invalid="ignore"):
+        far = int((np.isfinite(x) & (np.abs(x) > MAX_COORDINATE)).sum())
+    if far:
+        logger.warning("%d keypoint value(s) beyond %g: taken as missing", far, MAX_COORDINATE)
 
 
 def _checked_keypoints(x: np.ndarray | torch.Tensor):

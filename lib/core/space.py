@@ -45,12 +45,22 @@ from ..utils.rotations import axis_angle_to_rot6d, rot6d_to_axis_angle
 SpaceMode = Literal["person", "affine", "identity", "smpl"]
 
 
+#: The largest keypoint coordinate taken as data: no image, unit or camera frame puts a
+#: joint a billion units from its origin, so a value beyond (a sentinel such as 1e30, an
+#: overflow) counts as missing, as NaN and infinities do.
+MAX_COORDINATE = 1e9
+#: The image sizes (pixels, each side) ``image_size`` may give.
+IMAGE_SIZE_RANGE = (1.0, 1e6)
+
+
 def missing_joints(
     x: np.ndarray, confidence: np.ndarray | None = None, min_confidence: float = 0.0
 ) -> np.ndarray:
-    """``(..., K)`` True where a joint of ``(..., K, C)`` keypoints is missing: a
-    non-finite value, or a confidence below ``min_confidence``."""
-    missing = ~np.isfinite(x).all(axis=-1)
+    """``(..., K)`` True where a joint of ``(..., K, C)`` keypoints is missing: a value
+    that is not finite or beyond :data:`MAX_COORDINATE`, or a confidence below
+    ``min_confidence``."""
+    with np.errstate(invalid="ignore"):
+        missing = ~(np.abs(x) <= MAX_COORDINATE).all(axis=-1)
     if confidence is not None:
         missing |= ~(np.asarray(confidence) >= min_confidence)
     return missing
@@ -83,12 +93,17 @@ def fill_missing(x: np.ndarray, missing: np.ndarray) -> np.ndarray:
 
 
 def check_image_size(image_size: tuple[float, float] | None) -> None:
-    """Refuse an image size that is not two positive finite numbers (one line)."""
+    """Refuse an image size that is not two numbers in :data:`IMAGE_SIZE_RANGE` (one line)."""
     if image_size is None:
         return
-    size = np.asarray(image_size, dtype=np.float64)
-    if size.shape != (2,) or not np.isfinite(size).all() or (size <= 0).any():
-        raise ValueError(f"image_size must be (width, height) > 0, got {tuple(image_size)}")
+    low, high = IMAGE_SIZE_RANGE
+    try:
+        size = np.asarray(image_size, dtype=np.float64)
+    except (TypeError, ValueError):
+        size = np.zeros(0)
+    if size.shape != (2,) or not ((size >= low) & (size <= high)).all():
+        raise ValueError(f"image_size must be (width, height) between {low:g} and {high:g} "
+                         f"pixels, got {image_size!r}")  # fmt: skip
 
 
 def image_convention(width: float, height: float) -> tuple[np.ndarray, np.ndarray]:

@@ -39,7 +39,8 @@ from tqdm import tqdm
 
 from ..dataset.base import SequenceSet
 from ..dataset.training import TrainingWindows, epoch_indices
-from ..models.checkpoint import LoadedCheckpoint, save_checkpoint
+from ..models.checkpoint import CheckpointError, LoadedCheckpoint, save_checkpoint
+from ..utils.errors import SetupError
 from ..utils.io import remove_stale_temporaries
 from .evaluate import evaluate_set
 from .methods import WindowModel
@@ -64,6 +65,12 @@ from .training_job import (
 __all__ = ["Trainer", "TrainingDiverged", "TrainingJob", "train_step"]
 
 logger = logging.getLogger("smoothnet")
+
+#: The files a run writes in its folder (their stale temporaries are removed on start).
+RUN_FILES: tuple[str, ...] = (
+    "checkpoint_last.pth.tar", "checkpoint_best.pth.tar", INTERRUPTED_CHECKPOINT,
+    "linear.pth.tar", "config.yaml", "metrics.jsonl",
+)  # fmt: skip
 
 
 class Trainer:
@@ -112,7 +119,7 @@ class Trainer:
         self._stop_requested = False
         self._position: dict[str, Any] | None = None
         if rank == 0:
-            for stale in remove_stale_temporaries(run_dir):
+            for stale in remove_stale_temporaries(run_dir, RUN_FILES):
                 logger.info("removed %s, left by an interrupted write", stale)
 
     @property
@@ -122,8 +129,16 @@ class Trainer:
     # -- checkpoints ---------------------------------------------------------
 
     def save(self, name: str, epoch: int, performance: Any = None, **extra: Any) -> None:
+        """Write a checkpoint of the run (rank 0); a failed write (a full disk) ends the
+        run with one line and leaves the previous file as it was."""
         if self.rank != 0:
             return
+        try:
+            self._save(name, epoch, performance, **extra)
+        except CheckpointError as err:  # the previous file stays (atomic writes)
+            raise SetupError(str(err)) from None
+
+    def _save(self, name: str, epoch: int, performance: Any = None, **extra: Any) -> None:
         save_checkpoint(
             self.run_dir / name,
             self.module,
@@ -210,7 +225,7 @@ class Trainer:
             initial=start_round,
             total=rounds,
             desc=f"epoch {epoch + 1}/{self.settings.epochs}",
-            disable=self.rank != 0,
+            disable=None if self.rank == 0 else True,
             leave=False,
             dynamic_ncols=True,
         )

@@ -63,21 +63,38 @@ class _Stub:
         raise SMPLModelError(f"cannot read a value of class {type(self).__name__} from the pickle")
 
 
+#: The globals the official SMPL pickles reference: numpy's array reconstruction, SciPy's
+#: sparse matrix (the joint regressor), Python 2's byte decoding and object reconstruction.
+#: chumpy classes are replaced by inert stubs; anything else is refused.
+SMPL_PICKLE_GLOBALS: frozenset[tuple[str, str]] = frozenset(
+    [(m, n) for m in ("numpy.core.multiarray", "numpy._core.multiarray")
+     for n in ("_reconstruct", "scalar")]
+    + [("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"), ("codecs", "encode"),
+       ("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"),
+       ("__builtin__", "object"), ("builtins", "object")]
+    + [(m, "csc_matrix") for m in ("scipy.sparse.csc", "scipy.sparse._csc", "scipy.sparse")]
+)  # fmt: skip
+
+
 class _ChumpyFreeUnpickler(pickle.Unpickler):
-    """Unpickles the official SMPL pickle without chumpy installed."""
+    """Unpickles the official SMPL pickle without chumpy installed, allowing exactly
+    :data:`SMPL_PICKLE_GLOBALS` (and chumpy classes, as stubs)."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if module.startswith("chumpy"):
+        if module.split(".")[0] == "chumpy":
             return type(name, (_Stub,), {})
+        if (module, name) not in SMPL_PICKLE_GLOBALS:
+            raise SMPLModelError(f"refused to unpickle {module}.{name} from the SMPL pickle")
         if module.startswith("scipy.sparse"):
             import scipy.sparse
 
-            return getattr(scipy.sparse, name)
-        if module.startswith(
-            ("numpy", "_codecs", "copy_reg", "copyreg", "__builtin__", "builtins")
-        ):
-            return super().find_class(module, name)
-        raise SMPLModelError(f"unexpected class {module}.{name} in the SMPL pickle")
+            return scipy.sparse.csc_matrix
+        if module in ("copy_reg", "__builtin__"):
+            module = {"copy_reg": "copyreg", "__builtin__": "builtins"}[module]
+        return super().find_class(module, name)
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise SMPLModelError("refused a persistent reference in the SMPL pickle")
 
 
 def _plain(value: Any) -> np.ndarray:

@@ -161,7 +161,9 @@ class LifterTraining:
             order = torch.randperm(len(x_norm))
             start, total = time.perf_counter(), 0.0
             batches = order.split(self.settings.batch_size)
-            for index in tqdm(batches, desc=f"lifter epoch {self.epoch + 1}", leave=False):
+            for index in tqdm(
+                batches, desc=f"lifter epoch {self.epoch + 1}", leave=False, disable=None
+            ):
                 loss = torch.nn.functional.mse_loss(
                     self.model.forward_normalised(x_norm[index]), y_norm[index]
                 )

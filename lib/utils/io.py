@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -77,19 +78,25 @@ def file_problem(path: str | os.PathLike[str]) -> str | None:
     return folder_problem(target.parent)
 
 
-def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
-    """Delete the temporary files that :func:`atomic_path` left behind when killed.
+def remove_stale_temporaries(
+    folder: str | os.PathLike[str], names: Sequence[str]
+) -> list[Path]:
+    """Delete the temporary files that :func:`atomic_path` left behind when killed
+    while writing one of ``names`` in ``folder``.
 
-    Only names of its own pattern (``.<name>.<random>.tmp``) are touched.
+    Only its own pattern for those names (``.<name>.<8 random characters>.tmp``) is
+    touched; any other file, hidden or not, stays.
 
     Returns:
         The removed paths.
     """
     removed = []
-    for tmp in Path(folder).glob(".*.tmp"):
-        if tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
+    for name in names:
+        pattern = re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+        for tmp in Path(folder).glob(f".{name}.*.tmp"):
+            if pattern.fullmatch(tmp.name) and tmp.is_file():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
     return removed
 
 

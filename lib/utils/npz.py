@@ -71,8 +71,19 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise UnsafeDataError(f"{self.source}: refused a persistent pickle reference")
 
 
-def _read_member(fp: IO[bytes], source: str) -> np.ndarray:
-    """One ``.npy`` member: header, then the data (object arrays restricted)."""
+def read_npy(fp: IO[bytes], source: str, size: int | None = None) -> np.ndarray:
+    """One ``.npy`` array (a file, or a member of an ``.npz``): header, then the data;
+    object arrays through the restricted unpickler.
+
+    Raises:
+        UnsafeDataError: an object array that needs another global.
+        ValueError: a header that is not ``.npy``, or that declares more data than
+            the file holds (nothing of that size is allocated).
+        EOFError: an empty file.
+
+    ``size``: the bytes of the whole ``.npy`` (the file's or the zip member's), so a
+    header declaring more data than there is fails before anything is allocated.
+    """
     version = npy_format.read_magic(fp)
     if version == (1, 0):
         shape, fortran, dtype = npy_format.read_array_header_1_0(fp)
@@ -81,8 +92,19 @@ def _read_member(fp: IO[bytes], source: str) -> np.ndarray:
     else:
         raise UnsafeDataError(f"{source}: unsupported .npy format version {version}")
     if not dtype.hasobject:
-        count = int(np.prod(shape, dtype=np.int64))
-        data = np.frombuffer(fp.read(count * dtype.itemsize), dtype=dtype, count=count)
+        count = int(np.prod(shape, dtype=object))  # exact, however large the header says
+        expected = count * dtype.itemsize
+        left = None if size is None else max(size - fp.tell(), 0)
+        if left is not None and expected > left:
+            held = left // max(dtype.itemsize, 1)
+            raise ValueError(
+                f"{source}: the header declares {count} values of {dtype}, the file holds {held}"
+            )
+        raw = fp.read(expected)
+        if len(raw) < expected:
+            raise ValueError(f"{source}: the header declares {count} values of {dtype}, "
+                             f"the file holds {len(raw) // max(dtype.itemsize, 1)}")  # fmt: skip
+        data = np.frombuffer(raw, dtype=dtype, count=count)
         if fortran:
             return data.reshape(shape[::-1]).transpose().copy()
         return data.reshape(shape).copy()
@@ -122,9 +144,10 @@ def load_npz(path: str | Path) -> dict[str, np.ndarray]:
     path = Path(path)
     arrays: dict[str, np.ndarray] = {}
     with _archive(path) as archive:
-        for member in archive.namelist():
+        for member in archive.infolist():
             with archive.open(member) as fp:
-                arrays[_key(member)] = _read_member(fp, f"{path}: key {_key(member)!r}")
+                name = _key(member.filename)
+                arrays[name] = read_npy(fp, f"{path}: key {name!r}", member.file_size)
     return arrays
 
 

@@ -261,7 +261,13 @@ def render_video(
     workers = workers or max(1, len(os.sched_getaffinity(0)))
     chunk = 20
     bounds = [(s, min(s + chunk, end)) for s in range(start, end, chunk)]
-    bar = tqdm(total=end - start, desc="rendering", unit="frame", disable=not progress, leave=False)
+    bar = tqdm(
+        total=end - start,
+        desc="rendering",
+        unit="frame",
+        disable=None if progress else True,
+        leave=False,
+    )
 
     def frames(chunks):
         for block in chunks:

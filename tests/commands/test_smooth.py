@@ -172,7 +172,7 @@ def test_command_line_fit_and_finish(tmp_path, capsys):
     assert "--fps must be between 1 and 1000" in one_line_error(
         capsys, [str(src), str(out), "--fps", "0.001"]
     )
-    assert "--image_size must be two positive numbers" in one_line_error(
+    assert "--image_size must be two numbers between 1 and 1e+06 pixels" in one_line_error(
         capsys, [str(src), str(out), "--image_size", "0", "0"]
     )
     assert "is a folder" in one_line_error(capsys, [str(src), str(tmp_path)])
