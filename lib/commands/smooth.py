@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     rate = f" at {fps:g} fps" if fps else ""
     print(
         f"{args.input} ({data.format}): {len(data.tracks)} track(s), {len(first)} frames{rate}, "
-        f"smoothed with {smoother.name}; wrote {args.output}"
+        f"smoothed with {smoother.name}{f' ({method})' if smoother.model is not None else ''}; "
+        f"wrote {args.output}"
     )
     print(measured_summary(reports, units, smoother.filter_name is None))
     if args.plot:

@@ -46,3 +46,23 @@ def test_bad_flags_fail_in_one_line(data_dir, tmp_path, capsys, extra, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert message in err[-1]
     assert not (tmp_path / "x.pth.tar").exists()
+
+
+def test_the_plain_fit_is_the_least_squares_solution_of_the_training_pairs(data_dir, tmp_path):
+    import numpy as np
+
+    from smoothnet.dataset.base import SequenceSet
+    from smoothnet.models.linear import sequence_windows
+
+    out = tmp_path / "plain.pth.tar"
+    assert fit_linear.main([*FLAGS, "--base_dir", str(data_dir), "--output", str(out)]) == 0
+    model = load_checkpoint(out).model
+    train = SequenceSet(data_dir, "h36m", "fcn", "3D", "train")
+    rows = [(sequence_windows(d, 8).numpy(), sequence_windows(g, 8).numpy())
+            for d, g in (train.encoded(s) for s in train.sequences)]  # fmt: skip
+    x = np.concatenate([r[0] for r in rows]).astype(np.float64)
+    y = np.concatenate([r[1] for r in rows]).astype(np.float64)
+    design = np.hstack([x, np.ones((len(x), 1))])
+    solution = np.linalg.lstsq(design, y, rcond=None)[0]
+    np.testing.assert_allclose(model.matrix.detach().numpy(), solution[:-1].T, atol=1e-4)
+    np.testing.assert_allclose(model.bias.detach().numpy(), solution[-1], atol=1e-4)

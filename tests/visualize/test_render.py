@@ -57,3 +57,35 @@ def test_summary_png(tmp_path, with_gt):
     if with_gt:  # per-joint means average back to the overall mean (equal frame counts)
         overall = np.nanmean(np.linalg.norm(c.estimator - c.groundtruth, axis=-1))
         assert stats["input MPJPE"].mean() == pytest.approx(overall)
+
+
+def test_a_drawn_joint_is_black_at_its_pixel_and_the_frame_changes_with_the_data():
+    from smoothnet.visualize.render import FrameRenderer
+
+    c = clip(2, True)
+    renderer = FrameRenderer(c, size=(640, 360))
+    image = renderer.render(5)
+    assert image.shape == (360, 640, 3) and image.dtype == np.uint8
+    ax = renderer.figure.axes[0]  # "Estimator": the detections as given
+    for joint in (0, 9):
+        x, y = ax.transData.transform(c.estimator[5, joint])
+        row, col = round(360 - y), round(x)
+        patch = image[row - 1 : row + 2, col - 1 : col + 2]
+        assert patch.max() < 80, (joint, patch)  # the black joint marker
+    assert not np.array_equal(image, renderer.render(30))
+    corner = image[2, 320]  # above every axis: the white figure background
+    assert (corner > 240).all()
+
+
+def test_the_summary_plots_the_worst_joint_over_the_clip(tmp_path):
+    import matplotlib.image
+
+    c = clip(3, True)
+    path = write_summary(c, tmp_path / "summary.png")
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3 and image.shape[0] > 300 and image.shape[1] > 600
+    stats = per_joint(c)
+    # the smoothed clip (a Gaussian of the detections) has less per-joint accel error
+    assert (stats["SmoothNet accel"] < stats["input accel"]).all()
+    # something is drawn: the image is not one colour
+    assert image[..., :3].std() > 0.05
