@@ -115,8 +115,12 @@ class WindowModel:
 
 
 def method_error(method: str | Path) -> str | None:
-    """Why ``method`` names no filter, shipped checkpoint or checkpoint file (None if it does)."""
-    if str(method) in FILTER_SPECS or str(method) in SHIPPED_CHECKPOINTS or Path(method).is_file():
+    """Why ``method`` names no filter, shipped checkpoint or family, or checkpoint file
+    (None if it does)."""
+    from ..models.shipped import SHIPPED_FAMILIES
+
+    known = (*FILTER_SPECS, *SHIPPED_CHECKPOINTS, *SHIPPED_FAMILIES)
+    if str(method) in known or Path(method).is_file():
         return None
     return (
         f"{method!s}: not a filter, a shipped checkpoint or a checkpoint file; filters: "

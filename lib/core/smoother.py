@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from ..utils.arrays import numpy_with_restore
 from ..utils.body_scale import person_radius
+from .family import family_of
 from .methods import FilterMethod, WindowModel, load_method, method_error
 from .online import OnlineSmoother
 from .space import (
@@ -68,10 +69,13 @@ class TrackReport:
         noise: ``(K,)`` estimated white-noise level per joint, in the input's
             units (:func:`smoothnet.core.strength.noise_level`; NaN: too short).
         strength: ``(K,)`` share of the model's correction kept per joint.
+        member: which checkpoint of a family smoothed it (``paced``/``free``), or the
+            method's name.
     """
 
     noise: np.ndarray
     strength: np.ndarray
+    member: str = ""
 
 
 def check_fps(fps: float | None) -> None:
@@ -138,14 +142,19 @@ class Smoother:
         **filter_kwargs: Any,
     ) -> None:
         check_fps(fps)
-        self.method = (
-            method
-            if isinstance(method, WindowModel)
-            else load_method(method, device, **filter_kwargs)
-        )
-        if isinstance(self.method, WindowModel):
-            self.method.stride, self.method.weighting = stride, window_weights
-            self.method.progress = self._advance
+        self.family = family_of(method) if not isinstance(method, WindowModel) else None
+        if self.family is not None:  # one member per track, chosen from the track
+            self.members = {k: load_method(getattr(self.family, k), device)
+                            for k in ("paced", "free")}  # fmt: skip
+            self.method = self.members["free"]
+        else:
+            self.method = (method if isinstance(method, WindowModel)
+                           else load_method(method, device, **filter_kwargs))  # fmt: skip
+            self.members = {"free": self.method}
+        for member in self.members.values():
+            if isinstance(member, WindowModel):
+                member.stride, member.weighting = stride, window_weights
+                member.progress = self._advance
         self.weighting = window_weights
         self.min_confidence = min_confidence
         self.root_joints = root_joints
@@ -179,6 +188,8 @@ class Smoother:
 
     @property
     def name(self) -> str:
+        if self.family is not None:
+            return f"the {self.family.name} family ({self.method.name} models)"
         return self.method.name
 
     @property
@@ -201,12 +212,16 @@ class Smoother:
             "another checkpoint"
         )
 
-    def space_for(self, image_size: tuple[float, float] | None = None) -> ModelSpace:
-        """The model space tracks go through (``image_size``: the image convention)."""
+    def space_for(
+        self, image_size: tuple[float, float] | None = None, method: Any = None
+    ) -> ModelSpace:
+        """The model space tracks go through ``method`` (default: the smoother's) in
+        (``image_size``: the image convention)."""
+        method = method or self.method
         if self.space is not None and image_size is None:
             return self.space
         return ModelSpace.for_user(
-            self.info.person_size, self.window_size, image_size, self.root_joints
+            method.info.person_size, method.window_size, image_size, self.root_joints
         )
 
     def missing(self, x: np.ndarray, confidence: np.ndarray | None) -> np.ndarray:
@@ -257,11 +272,7 @@ class Smoother:
             out = np.stack(
                 [
                     self._smooth_track(
-                        people[:, p],
-                        None if conf is None else conf[:, p],
-                        self.space_for(image_size),
-                        fps,
-                        check_scale=image_size is not None,
+                        people[:, p], None if conf is None else conf[:, p], image_size, fps
                     )
                     for p in range(people.shape[1])
                 ],
@@ -278,9 +289,8 @@ class Smoother:
         self,
         x: np.ndarray,
         confidence: np.ndarray | None,
-        space: ModelSpace,
+        image_size: tuple[float, float] | None,
         fps: float | None,
-        check_scale: bool = False,
     ) -> np.ndarray:
         """``(T, K, C)`` -> ``(T, K, C)`` for one person."""
         _, num_joints, coords = x.shape
@@ -292,12 +302,14 @@ class Smoother:
             self.last_report.append(TrackReport(np.full(num_joints, np.nan), np.zeros(num_joints)))
             return np.full(x.shape, np.nan)
         filled = fill_missing(x, missing)
-        codec = space.fit(filled)
-        if check_scale and coords == 2:
-            self._check_person_scale(filled, codec)
+        member = self.family.choose(filled, missing) if self.family is not None else "free"
+        method = self.members[member]
+        codec = self.space_for(image_size, method).fit(filled)
+        if image_size is not None and coords == 2:
+            self._check_person_scale(filled, codec, method)
 
         def smooth(track: np.ndarray) -> np.ndarray:
-            values = self.method.smooth_values(codec.encode(track), fps)
+            values = method.smooth_values(codec.encode(track), fps)
             return codec.decode(values, num_joints)
 
         if self.strength == "auto" and self.model is not None:
@@ -307,15 +319,17 @@ class Smoother:
             strength = np.full(num_joints, 1.0 if self.strength == "auto" else self.strength)
             if self.strength not in ("auto", 1.0):
                 out = filled + strength[None, :, None] * (out - filled)
-        self.last_report.append(TrackReport(noise_level(filled, missing), strength))
+        name = member if self.family is not None else method.name
+        self.last_report.append(TrackReport(noise_level(filled, missing), strength, name))
         out[missing] = np.nan
         return out
 
-    def _check_person_scale(self, filled: np.ndarray, codec: TrackCodec) -> None:
+    def _check_person_scale(self, filled: np.ndarray, codec: TrackCodec, method: Any) -> None:
         """Warn (one line) when ``image_size`` puts the person far from the size the
         checkpoint was trained on and the model's smoothing depends on that size."""
-        trained = self.info.person_size
-        if self.model is None or not trained or getattr(self.model, "scale_windows", False):
+        trained = method.info.person_size
+        model = getattr(method, "model", None)
+        if model is None or not trained or getattr(model, "scale_windows", False):
             return
         ratio = person_radius(filled) / float(codec.scale[0]) / trained
         if not 1 / PERSON_SCALE_TOLERANCE <= ratio <= PERSON_SCALE_TOLERANCE:
@@ -323,7 +337,7 @@ class Smoother:
                 "image_size puts this person at %.2fx the size %s was trained on, so it may "
                 "smooth too much or too little; leave image_size out to scale by the person",
                 ratio,
-                self.name,
+                method.name,
             )
 
     # -- online ----------------------------------------------------------------

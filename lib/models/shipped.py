@@ -49,6 +49,13 @@ SHIPPED_CHECKPOINTS: dict[str, Path] = {
     for name, has_linear in _SHIPPED_MODELS.items()
     if has_linear
 }
+#: Checkpoint families (``smoothnet.core.family``): two checkpoints and the rule that picks
+#: one per track, shipped as ``<name>.json`` beside the checkpoints.
+SHIPPED_FAMILIES: dict[str, Path] = {
+    name: SHIPPED_DIR / f"{name}.json"
+    for name in ("h36m_2D_family", "h36m_3D_family")
+    if (SHIPPED_DIR / f"{name}.json").is_file()
+}
 #: What a smoother with no method given uses, by values per joint: the augmented
 #: checkpoints (docs/smoothing.md has the transfer benchmark that chose them).
 DEFAULT_CHECKPOINTS: dict[int, str] = {
