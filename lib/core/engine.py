@@ -21,13 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..utils.windows import (
-    PadMode,
-    frame_indices,
-    pad_sequence,
-    window_starts,
-    window_weights,
-)
+from ..utils.windows import PadMode, pad_sequence, window_starts, window_weights
 
 
 class IncrementalOverlapAdd:
@@ -143,15 +137,13 @@ def smooth_sequence(
     window_size = window_of(model)
     padded = pad_sequence(x, window_size, pad_mode)
     length = padded.shape[0]
-    starts = window_starts(length, window_size, stride)
-    index = torch.from_numpy(frame_indices(starts, window_size)).to(x.device)
+    starts = torch.from_numpy(window_starts(length, window_size, stride)).to(x.device)
+    offsets = torch.arange(window_size, device=x.device)
     uniform = weighting == "uniform"
     weights = torch.from_numpy(window_weights(window_size, weighting)).to(x.device)
-    coverage = torch.bincount(
-        index.reshape(-1),
-        weights=None if uniform else weights.repeat(len(starts)),
-        minlength=length,
-    )
+    # Per frame, the summed weight of the windows covering it, built chunk by chunk like
+    # the predictions: no index of all T x W positions is ever held.
+    coverage = torch.zeros(length, dtype=torch.float64, device=x.device)
 
     sequence = padded.transpose(0, 1).contiguous()  # (C, T')
     # A model that pools over a window's channels (MODEL.SCALE_WINDOWS) takes (n, C, W).
@@ -160,7 +152,7 @@ def smooth_sequence(
     chunk_rows = chunk_rows or default_chunk_rows(x.device)
     step = max(1, chunk_rows // max(channels, 1))
     for first in range(0, len(starts), step):
-        chunk_index = index[first : first + step]  # (n, W)
+        chunk_index = starts[first : first + step, None] + offsets  # (n, W)
         windows = sequence[:, chunk_index]  # (C, n, W)
         if pooled:
             prediction = model(windows.transpose(0, 1)).transpose(0, 1)
@@ -169,6 +161,7 @@ def smooth_sequence(
         if total is None:
             total = prediction.new_zeros((channels, length))
         overlap_add(total, prediction, chunk_index, None if uniform else weights)
+        coverage.index_add_(0, chunk_index.reshape(-1), weights.expand_as(chunk_index).reshape(-1))
     assert total is not None
     mean = total / coverage.to(total.dtype)
     return mean[:, :num_frames].transpose(0, 1).contiguous()
