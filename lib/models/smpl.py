@@ -73,7 +73,17 @@ SMPL_PICKLE_GLOBALS: frozenset[tuple[str, str]] = frozenset(
        ("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"),
        ("__builtin__", "object"), ("builtins", "object")]
     + [(m, "csc_matrix") for m in ("scipy.sparse.csc", "scipy.sparse._csc", "scipy.sparse")]
+    + [("__builtin__", "getattr"), ("builtins", "getattr")]  # only object.__new__, below
 )  # fmt: skip
+
+
+def _object_new_only(owner: Any, name: str) -> Any:
+    """``getattr`` as a pickle of a new-style object uses it (``object.__new__``), and
+    nothing else: a general ``getattr`` would open every attribute chain to the pickle."""
+    if owner is object and name == "__new__":
+        return object.__new__
+    raise SMPLModelError(f"refused getattr({getattr(owner, '__name__', owner)!r}, {name!r}) "
+                         "in the SMPL pickle")  # fmt: skip
 
 
 class _ChumpyFreeUnpickler(pickle.Unpickler):
@@ -89,6 +99,8 @@ class _ChumpyFreeUnpickler(pickle.Unpickler):
             import scipy.sparse
 
             return scipy.sparse.csc_matrix
+        if name == "getattr":
+            return _object_new_only
         if module in ("copy_reg", "__builtin__"):
             module = {"copy_reg": "copyreg", "__builtin__": "builtins"}[module]
         return super().find_class(module, name)

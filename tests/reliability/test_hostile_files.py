@@ -231,3 +231,16 @@ def test_a_zip_member_that_is_no_npy_is_one_line(tmp_path):
         archive.writestr("keypoints.npy", b"not an npy")
     with pytest.raises(FormatError):
         read_keypoints(path)
+
+
+def test_getattr_in_an_smpl_pickle_reaches_object_new_and_nothing_else(tmp_path):
+    """A general getattr would let a pickle walk from object to os.system."""
+
+    class Walk:
+        def __reduce__(self):
+            return (getattr, (object, "__subclasses__"))
+
+    path = tmp_path / "SMPL_NEUTRAL.pkl"
+    path.write_bytes(pickle.dumps({"v_template": Walk()}, protocol=2))
+    with pytest.raises(SMPLModelError, match="refused getattr"):
+        read_smpl_file(path)
