@@ -24,6 +24,16 @@ Not part of CI. Two steps, each offline:
            --checkpoint CHECKPOINT
 
 Results are printed and written next to the npz (``.json``, ``.csv``).
+
+To see the result on the clip itself (the ``scores`` key holds the raw landmarks'
+visibility, read as confidence)::
+
+    smoothnet-smooth results/mediapipe/demo.npz -o results/mediapipe/smoothed.npz \
+        --video demo.mp4 --render results/mediapipe/compare.mp4 \
+        --still results/mediapipe/compare.png
+
+(the ``estimator`` extra, ``pip install .[estimator]``, installs MediaPipe into an
+environment of its own as well).
 """
 
 from __future__ import annotations
@@ -76,6 +86,8 @@ def extract(video: str, output: str) -> None:
         )
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(output).with_suffix(".tmp.npz")
+    # "scores": the raw landmarks' visibility, read as confidence by smoothnet-smooth.
+    results["scores"] = results["keypoints_visibility"]
     np.savez(tmp, fps=np.array(fps), image_size=np.array([width, height]), **results)
     tmp.replace(output)
     print(f"wrote {output}: {len(frames)} frames, {width}x{height} at {fps:g} fps")

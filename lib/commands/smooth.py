@@ -6,25 +6,36 @@ Examples::
     python scripts/smooth_poses.py results.json smoothed.json --method CHECKPOINT \\
         --image_size 1920 1080 --fps 30 --plot jitter.png
     python scripts/smooth_poses.py poses.npz out.npz --method savgol --key keypoints
+    python scripts/smooth_poses.py results.json -o smoothed.json --video clip.mp4 \
+        --render compare.mp4 --still compare.png
 
 Formats: ``.npy`` / ``.npz`` arrays ``(T, K, C)`` or ``(T, P, K, C)``, the
 original SmoothNet npz layout, COCO-style results and MMPose-style
 predictions with track ids (see ``lib/utils/formats.py``). ``--method`` is a
 SmoothNet checkpoint (ours or the original's) or a filter name. Prints the
 jitter (mean acceleration magnitude, units per frame²) before and after and
-the mean displacement; ``--plot`` draws the jitter per frame.
+the mean displacement; ``--plot`` draws the jitter per frame. With ``--video`` (the clip
+the 2D keypoints were estimated on, in its pixels), ``--render`` draws the input and
+smoothed skeletons over its frames and ``--still`` writes a PNG summary; the clip's frame
+rate is used for smoothing when neither ``--fps`` nor the file gives one.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 # Only the standard library before the arguments are parsed: --help answers at once,
 # torch and scipy load after.
 from ..utils.cli import OneLineArgumentParser
 from ..utils.io import file_problem
+
+if TYPE_CHECKING:
+    from ..dataset.specs import JointLayout
+    from ..visualize.video import VideoInfo
 
 #: Input formats, as in lib/utils/formats.py (checked equal in the tests).
 FORMATS = ("npy", "npz", "smoothnet", "coco", "mmpose")
@@ -60,6 +71,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--device", help="cpu or cuda (default: cuda if available)")
     parser.add_argument("--plot", help="PNG of the jitter before and after")
+    parser.add_argument(
+        "--video", help="the clip the 2D keypoints come from (for --render/--still)"
+    )
+    parser.add_argument("--render", help="MP4 of the input and smoothed skeletons over the clip")
+    parser.add_argument(
+        "--render_mode", choices=("side", "overlay"), default="side",
+        help="side by side (default) or both skeletons on one frame",
+    )  # fmt: skip
+    parser.add_argument(
+        "--still", help="PNG: the frames smoothing moved most and one joint's trajectory"
+    )
+    parser.add_argument(
+        "--skeleton", help="bones to draw (coco17, blazepose33, h36m17, ...; default by joints)"
+    )
     args = parser.parse_args(argv)
     if args.output and args.output_flag and args.output != args.output_flag:
         parser.error("give the output once: as OUTPUT or as -o/--output")
@@ -74,14 +99,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.image_size is not None and not all(low <= v <= high for v in args.image_size):
         parser.error(f"--image_size must be two numbers between {low:g} and {high:g} pixels, "
                      f"got {args.image_size}")  # fmt: skip
-    for flag, path in (("output", args.output), ("--plot", args.plot)):
+    if (args.render or args.still) and not args.video:
+        parser.error("--render and --still draw over a clip: give it with --video")
+    written = [("output", args.output), ("--plot", args.plot)]
+    written += [("--render", args.render), ("--still", args.still)]
+    for flag, path in written:
         problem = file_problem(path) if path else None
         if problem:
             parser.error(f"{flag} {path}: {problem}")
-    if args.plot and Path(args.plot).resolve() == Path(args.output).resolve():
-        parser.error("--plot and the output are the same file")
-    if args.plot and Path(args.plot).resolve() == Path(args.input).resolve():
-        parser.error(f"--plot {args.plot} is the input file; it would be overwritten")
+    for flag, path in written[2:]:
+        if path and Path(path).exists():
+            parser.error(f"{flag} {path} exists; remove it or choose another name")
+    inputs = {
+        Path(p).resolve(): f for f, p in (("input", args.input), ("--video", args.video)) if p
+    }
+    seen: dict[Path, str] = {}
+    for flag, path in written:
+        if not path:
+            continue
+        where = Path(path).resolve()
+        if where in inputs and flag != "output":
+            parser.error(f"{flag} {path} is the {inputs[where]} file; it would be overwritten")
+        if where in seen:
+            parser.error(f"{seen[where]} and {flag} are the same file")
+        seen[where] = flag
     return args
 
 
@@ -140,7 +181,9 @@ def measured_summary(reports: list, units: str, model: bool) -> str:
     lines = [
         "measured without ground truth (not an error):",
         f"  points moved {moved.mean():.4g} {units} on average "
-        f"(95th percentile {np.percentile(moved, 95):.4g})" if moved.size else "  no points",
+        f"(95th percentile {np.percentile(moved, 95):.4g})"
+        if moved.size
+        else "  no points",
         f"  jitter (mean acceleration) {before:.4g} -> {after:.4g} {units}/frame²",
     ]
     if np.isfinite(noise).any():
@@ -151,6 +194,57 @@ def measured_summary(reports: list, units: str, model: bool) -> str:
         lines.append(f"  kept {100 * strength.mean():.0f} % of the model's correction "
                      "(per joint, as much as the estimated noise explains)")  # fmt: skip
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """The user's video for ``--render``/``--still``: its info and the skeleton to draw."""
+
+    info: VideoInfo
+    layout: JointLayout | None
+
+
+def read_clip(args: argparse.Namespace, data: Any) -> Clip | None:
+    """Read and check ``--video`` against the keypoints before anything is smoothed.
+
+    Raises:
+        ValueError: one line (unreadable video, 3D keypoints, frame count or size mismatch).
+    """
+    if not args.video:
+        return None
+    from ..visualize.overlay import TrackPair, check_match, skeleton
+    from ..visualize.video import read_video_info
+
+    tracks = list(data.tracks.values())
+    if tracks[0].shape[-1] != 2:
+        raise ValueError(f"--video: drawing over a clip needs 2D keypoints in its pixels, "
+                         f"{args.input} has {tracks[0].shape[-1]} values per joint")  # fmt: skip
+    info = read_video_info(args.video)
+    check_match(info, [TrackPair("", t, t) for t in tracks], args.video)
+    try:
+        layout = skeleton(tracks[0].shape[1], args.skeleton)
+    except ValueError as err:
+        raise ValueError(f"--skeleton: {err}") from None
+    return Clip(info, layout)
+
+
+def draw_clip(args: argparse.Namespace, clip: Clip, before: dict, after: dict) -> None:
+    """Write ``--render`` and ``--still`` for the smoothed tracks."""
+    from ..visualize.overlay import TrackPair, render_comparison, write_still
+    from ..visualize.video import VideoError
+
+    pairs = [TrackPair(str(k), before[k], after[k]) for k in before]
+    try:
+        if args.render:
+            done = render_comparison(args.video, pairs, args.render, mode=args.render_mode,
+                                     layout=clip.layout, info=clip.info)  # fmt: skip
+            print(f"wrote {done.path}: {done.frames} frames, {done.size[0]}x{done.size[1]} "
+                  f"at {done.fps:g} fps ({args.render_mode})")  # fmt: skip
+        if args.still:
+            frames = write_still(args.video, pairs, args.still, layout=clip.layout, info=clip.info)
+            print(f"wrote {args.still}: frames {', '.join(map(str, frames))}")
+    except (VideoError, OSError) as err:
+        raise SystemExit(f"error: {err}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         problem = method_error(method)
         if problem:
             raise ValueError(f"--method {problem}")
+        clip = read_clip(args, data)
         fps = args.fps if args.fps is not None else data.fps
+        if fps is None and clip is not None:
+            fps = clip.info.fps
         smoother = Smoother(
             method,
             device=args.device,
@@ -211,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot:
         plot_jitter(args.plot, [(t, o) for t, o, _ in reports], units)
         print(f"wrote {args.plot}")
+    if clip is not None:
+        draw_clip(args, clip, data.tracks, smoothed)
     return 0
 
 

@@ -124,6 +124,35 @@ LAYOUTS: dict[str, JointLayout] = {
                 (17, 19), (18, 20), (19, 21), (20, 22), (21, 23),
             ),
         ),
+        JointLayout(
+            "coco17",
+            (
+                "nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder",
+                "l_elbow", "r_elbow", "l_wrist", "r_wrist", "l_hip", "r_hip", "l_knee",
+                "r_knee", "l_ankle", "r_ankle",
+            ),
+            edges=(
+                (0, 1), (0, 2), (1, 3), (2, 4), (5, 6), (5, 7), (7, 9), (6, 8), (8, 10),
+                (5, 11), (6, 12), (11, 12), (11, 13), (13, 15), (12, 14), (14, 16),
+            ),
+        ),
+        JointLayout(
+            "blazepose33",
+            (
+                "nose", "l_eye_inner", "l_eye", "l_eye_outer", "r_eye_inner", "r_eye",
+                "r_eye_outer", "l_ear", "r_ear", "l_mouth", "r_mouth", "l_shoulder",
+                "r_shoulder", "l_elbow", "r_elbow", "l_wrist", "r_wrist", "l_pinky", "r_pinky",
+                "l_index", "r_index", "l_thumb", "r_thumb", "l_hip", "r_hip", "l_knee", "r_knee",
+                "l_ankle", "r_ankle", "l_heel", "r_heel", "l_foot_index", "r_foot_index",
+            ),
+            edges=(
+                (0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10),
+                (11, 12), (11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19), (12, 14),
+                (14, 16), (16, 18), (16, 20), (16, 22), (18, 20), (11, 23), (12, 24), (23, 24),
+                (23, 25), (25, 27), (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30),
+                (30, 32), (28, 32),
+            ),
+        ),
     )
 }  # fmt: skip
 

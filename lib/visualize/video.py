@@ -6,7 +6,7 @@ temporary file and renamed when complete.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +74,48 @@ def write_video(
     return count
 
 
+class VideoError(ValueError):
+    """A video that cannot be read; the message names the file."""
+
+
 def read_video_info(path: str | Path) -> VideoInfo:
-    """Decode a video fully and report its real frame count, size and fps."""
+    """Decode a video fully and report its real frame count, size and fps.
+
+    Raises:
+        VideoError: the file is missing or not a video ffmpeg can decode.
+    """
+    meta, frames = _open_frames(path)
+    count = sum(1 for _ in frames)
+    if count == 0:
+        raise VideoError(f"{path}: the video has no frames")
+    return VideoInfo(frames=count, size=meta[0], fps=meta[1])
+
+
+def read_frames(path: str | Path) -> Iterator[np.ndarray]:
+    """The frames of a video as ``(H, W, 3)`` uint8 RGB arrays, decoded one at a time.
+
+    Raises:
+        VideoError: the file is missing or not a video ffmpeg can decode.
+    """
+    ((width, height), _), frames = _open_frames(path)
+    for raw in frames:
+        yield np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+
+
+def _open_frames(path: str | Path) -> tuple[tuple[tuple[int, int], float], Iterator[bytes]]:
+    """``((width, height), fps)`` and the raw frame iterator of a video."""
+    if not Path(path).is_file():
+        raise VideoError(f"{path}: no such video file")
     reader = _ffmpeg().read_frames(str(path))
-    meta = reader.__next__()
-    frames = sum(1 for _ in reader)
-    return VideoInfo(frames=frames, size=tuple(meta["size"]), fps=float(meta["fps"]))
+    try:
+        meta = reader.__next__()
+        size = tuple(int(v) for v in meta["size"])
+        fps = float(meta["fps"])
+    except (OSError, RuntimeError, KeyError, TypeError, ValueError, StopIteration) as err:
+        reader.close()
+        last = (str(err).strip().splitlines() or [type(err).__name__])[-1]
+        raise VideoError(f"{path}: not a readable video ({last})") from None
+    if not (fps > 0 and size[0] > 0 and size[1] > 0):
+        reader.close()
+        raise VideoError(f"{path}: not a readable video (size {size}, {fps:g} fps)")
+    return (size, fps), reader
