@@ -32,6 +32,7 @@ Writes ``transfer.json`` (every cell and verdict), ``transfer.csv`` and
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -40,6 +41,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+if not __package__ and str(ROOT) not in sys.path:  # run as a file: `scripts` importable
+    sys.path.insert(0, str(ROOT))
 
 FPS_GRID = (12.0, 15.0, 20.0, 24.0, 30.0, 50.0, 60.0)
 SIZES_PX = (100.0, 800.0)

@@ -164,6 +164,16 @@ def plot_jitter(path: str, pairs: list, units: str) -> None:
     plt.close(fig)
 
 
+def method_note(smoother: Any, method: str, reports: list) -> str:
+    """What follows the smoother's name: the checkpoint, or for a family the member each
+    track got."""
+    if smoother.family is not None:
+        members = [r.member for _, _, r in reports]
+        counts = ", ".join(f"{members.count(m)} {m}" for m in ("paced", "free"))
+        return f" (tracks: {counts})"
+    return f" ({method})" if smoother.model is not None else ""
+
+
 def measured_summary(reports: list, units: str, model: bool) -> str:
     """What the command can measure without ground truth, worded as such: how far the
     points moved, the jitter before and after, the estimated noise and, for a model,
@@ -301,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = f" at {fps:g} fps" if fps else ""
     print(
         f"{args.input} ({data.format}): {len(data.tracks)} track(s), {len(first)} frames{rate}, "
-        f"smoothed with {smoother.name}{f' ({method})' if smoother.model is not None else ''}; "
+        f"smoothed with {smoother.name}{method_note(smoother, method, reports)}; "
         f"wrote {args.output}"
     )
     print(measured_summary(reports, units, smoother.filter_name is None))

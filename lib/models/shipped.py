@@ -34,9 +34,11 @@ _SHIPPED_MODELS: dict[str, bool] = {
     "h36m_fcn_3D_w32_motion_aware": False,
     "h36m_fcn_3D_w8": True,
     "h36m_fcn_3D_w16": True,
+    "h36m_fcn_3D_w32_adaptive": True,
     "h36m_fcn_3D_w64": True,
     "h36m_hourglass_2D_w32": True,
     "h36m_hourglass_2D_w32_augmented": True,
+    "h36m_hourglass_2D_w32_adaptive": True,
     "h36m_hourglass_2D_w32_motion_aware": False,
     "h36m_hourglass_2D_w16": True,
     "h36m_hourglass_2D_w8": True,
@@ -56,11 +58,12 @@ SHIPPED_FAMILIES: dict[str, Path] = {
     for name in ("h36m_2D_family", "h36m_3D_family")
     if (SHIPPED_DIR / f"{name}.json").is_file()
 }
-#: What a smoother with no method given uses, by values per joint: the augmented
-#: checkpoints (docs/smoothing.md has the transfer benchmark that chose them).
+#: What a smoother with no method given uses, by values per joint: the families of the
+#: augmented (paced) and pace-free checkpoints (docs/smoothing.md has the transfer
+#: benchmark that chose them and their rules).
 DEFAULT_CHECKPOINTS: dict[int, str] = {
-    2: "h36m_hourglass_2D_w32_augmented",
-    3: "h36m_fcn_3D_w32_augmented",
+    2: "h36m_2D_family",
+    3: "h36m_3D_family",
 }
 
 

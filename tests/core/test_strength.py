@@ -81,3 +81,30 @@ def test_guard_is_never_worse_than_the_input_or_an_oversmoothing_filter(seed):
     assert error["filter"] > 3 * error["input"]  # the filter removes the motion
     assert error["guarded"] <= error["input"] * 1.02
     assert strength.max() < 0.1
+
+
+def test_default_slack_grows_with_the_track_length():
+    from smoothnet.core.strength import DEFAULT_SLACK, SLACK_FRAMES, default_slack
+
+    assert default_slack(0) == 1.0 and default_slack(SLACK_FRAMES // 2) == pytest.approx(1.5)
+    assert default_slack(SLACK_FRAMES) == default_slack(10 * SLACK_FRAMES) == DEFAULT_SLACK
+
+
+@pytest.mark.parametrize("frames", [16, 64, 1000])
+def test_guard_uses_the_slack_of_the_tracks_length(frames):
+    """Without a slack given, the guard keeps what sure_strength gives with the slack of
+    the track's length; a correction the noise cannot explain is cut by that slack."""
+    from smoothnet.core.strength import default_slack
+
+    motion = 20 * np.sin(np.arange(frames) / 10.0)[:, None, None] + np.zeros((1, 3, 2))
+    noisy = motion + np.random.default_rng(frames).normal(size=(frames, 3, 2))
+
+    def halve(x):  # halves the motion too: far more change than the noise explains
+        return 0.5 * x
+
+    _, strength, _ = guarded(halve, noisy)
+    _, plain, _ = guarded(halve, noisy, slack=1.0)
+    _, given, _ = guarded(halve, noisy, slack=default_slack(frames))
+    np.testing.assert_array_equal(strength, given)
+    assert (plain < 1).all()
+    np.testing.assert_allclose(strength, np.minimum(1.0, default_slack(frames) * plain))

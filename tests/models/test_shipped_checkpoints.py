@@ -19,10 +19,19 @@ from smoothnet.utils.metrics import accel_error, mpjpe
 def test_shipped_checkpoint_loads_with_its_usage(name):
     loaded = load_checkpoint(SHIPPED_CHECKPOINTS[name])
     assert loaded.spec.window_size == int(re.search(r"_w(\d+)", name).group(1))
-    # Only the 2D default (and its least-squares twin) is translation-equivariant.
-    assert loaded.spec.center_windows == name.startswith("h36m_hourglass_2D_w32_augmented")
-    # The augmented recipe (defaults, motion-aware, the defaults' twins) is recorded.
-    assert bool(loaded.info.augmentation) == ("_augmented" in name or "motion_aware" in name)
+    # The 2D augmented checkpoint and both pace-free ones (and their least-squares twins)
+    # are translation-equivariant; only the pace-free ones smooth in units of the noise.
+    adaptive, linear = "_adaptive" in name, name.endswith("_linear")
+    assert loaded.spec.center_windows == (
+        name.startswith("h36m_hourglass_2D_w32_augmented") or adaptive
+    )
+    assert loaded.spec.detrend_windows == adaptive
+    # (a linear map commutes with the scaling: the least-squares twins do without it)
+    assert loaded.spec.scale_windows == (adaptive and not linear)
+    # The augmented recipes (defaults, motion-aware, the augmented twins) are recorded; the
+    # pace-free twins are the warm starts, fitted on the data as it is.
+    assert bool(loaded.info.augmentation) == ("_augmented" in name or "motion_aware" in name
+                                              or (adaptive and not linear))  # fmt: skip
     kind = "linear" if name.endswith("_linear") else "smoothnet"
     assert loaded.spec.model_type == ("motion_aware" if "motion_aware" in name else kind)
     representation = "3D" if "_3D_" in name else "2D"
@@ -58,8 +67,8 @@ def test_default_checkpoints_remove_jitter(coords, scale, noise):
 
 
 def test_default_method_names():
-    assert default_method(3) == "h36m_fcn_3D_w32_augmented"
-    assert default_method(2) == "h36m_hourglass_2D_w32_augmented"
+    assert default_method(3) == "h36m_3D_family"
+    assert default_method(2) == "h36m_2D_family"
     with pytest.raises(ValueError, match="no shipped checkpoint for 6 values per joint"):
         default_method(6)
 
