@@ -69,6 +69,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--min_confidence", type=float, default=0.0, help="lower scores are missing"
     )
+    parser.add_argument(
+        "--strength", default="auto",
+        help="auto (default: per joint, as much of the model's correction as the noise "
+        "explains, or a Gaussian where that is better) or a share in [0, 1] "
+        "(1: the model as it is)",
+    )  # fmt: skip
     parser.add_argument("--device", help="cpu or cuda (default: cuda if available)")
     parser.add_argument("--plot", help="PNG of the jitter before and after")
     parser.add_argument(
@@ -86,6 +92,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--skeleton", help="bones to draw (coco17, blazepose33, h36m17, ...; default by joints)"
     )
     args = parser.parse_args(argv)
+    if args.strength != "auto":
+        given = args.strength
+        try:
+            args.strength = float(given)
+        except ValueError:
+            args.strength = -1.0
+        if not 0.0 <= args.strength <= 1.0:
+            parser.error(f"--strength must be auto or a number in [0, 1], got {given}")
     if args.output and args.output_flag and args.output != args.output_flag:
         parser.error("give the output once: as OUTPUT or as -o/--output")
     args.output = args.output or args.output_flag
@@ -201,8 +215,16 @@ def measured_summary(reports: list, units: str, model: bool) -> str:
                      "(median over joints)")  # fmt: skip
     if model:
         strength = np.concatenate([r.strength for _, _, r in reports])
-        lines.append(f"  kept {100 * strength.mean():.0f} % of the model's correction "
-                     "(per joint, as much as the estimated noise explains)")  # fmt: skip
+        widths = np.concatenate([np.zeros(len(r.strength)) if r.gaussian is None
+                                 else r.gaussian for _, _, r in reports])  # fmt: skip
+        by_model = widths == 0
+        if by_model.any():
+            kept = 100 * strength[by_model].mean()
+            lines.append(f"  kept {kept:.0f} % of the model's correction "
+                         "(per joint, as much as the estimated noise explains)")  # fmt: skip
+        if not by_model.all():
+            lines.append(f"  {int((~by_model).sum())} of {len(widths)} joints smoothed with a "
+                         "Gaussian instead (lower estimated risk than the model's)")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -288,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             min_confidence=args.min_confidence,
             fps=fps,
             progress=True,
+            **({} if args.strength == "auto" else {"strength": args.strength}),
         )
         if smoother.online_only:
             raise ValueError(f"--method {method}: {smoother.online_only}")

@@ -46,7 +46,7 @@ from .space import (
     fill_missing,
     missing_joints,
 )
-from .strength import guarded, noise_level
+from .strength import guarded_choice, noise_level
 
 __all__ = ["FPS_RANGE", "Smoother", "TrackReport", "check_fps", "method_error"]
 
@@ -71,11 +71,14 @@ class TrackReport:
         strength: ``(K,)`` share of the model's correction kept per joint.
         member: which checkpoint of a family smoothed it (``paced``/``free``), or the
             method's name.
+        gaussian: ``(K,)`` width (frames) of the Gaussian that smoothed each joint where
+            its estimated risk was below the model's (:func:`guarded_choice`), else 0.
     """
 
     noise: np.ndarray
     strength: np.ndarray
     member: str = ""
+    gaussian: np.ndarray | None = None
 
 
 def check_fps(fps: float | None) -> None:
@@ -116,8 +119,10 @@ class Smoother:
         strength: how much of the smoothing each joint keeps, offline:
             ``"auto"`` (the default for checkpoints) measures per track and
             joint how much of the change its noise explains and pulls the
-            rest back towards the input (:mod:`.strength`), so a track is not
-            made worse where the model does not fit it; a number in [0, 1]
+            rest back towards the input, and smooths a joint with a Gaussian
+            instead where its estimated risk is lower (:mod:`.strength`), so
+            a track is not made worse where the model does not fit it, nor
+            left noisier than a Gaussian would leave it; a number in [0, 1]
             keeps that share everywhere (1: the model's output as it is, the
             default for filters and the research evaluation).
         progress: show a progress bar (on a terminal only) while smoothing.
@@ -312,15 +317,18 @@ class Smoother:
             values = method.smooth_values(codec.encode(track), fps)
             return codec.decode(values, num_joints)
 
+        chosen = np.zeros(num_joints)
         if self.strength == "auto" and self.model is not None:
-            out, strength, _ = guarded(smooth, filled, missing)
+            done = guarded_choice(smooth, filled, missing)
+            out, strength, chosen = done.result, done.strength, done.gaussian
         else:
             out = smooth(filled)
             strength = np.full(num_joints, 1.0 if self.strength == "auto" else self.strength)
             if self.strength not in ("auto", 1.0):
                 out = filled + strength[None, :, None] * (out - filled)
         name = member if self.family is not None else method.name
-        self.last_report.append(TrackReport(noise_level(filled, missing), strength, name))
+        report = TrackReport(noise_level(filled, missing), strength, name, chosen)
+        self.last_report.append(report)
         out[missing] = np.nan
         return out
 

@@ -44,11 +44,23 @@ per joint, over the track's frames and the joint's coordinates):
   :data:`DEFAULT_SLACK` at :data:`SLACK_FRAMES` frames and beyond). Both were
   chosen on the tuning half of ``scripts/benchmark_transfer.py``
   (docs/smoothing.md).
+
+The same estimate also says, per joint, whether a plain Gaussian would do
+better than the (guarded) model (:func:`guarded_choice`): a Gaussian filter
+is linear, its divergence is the trace of its matrix (:func:`gaussian_trace`),
+so its risk is estimated exactly as the model's. A network trained on one
+kind of noise under-smooths much stronger white noise, and a track the model
+cannot help (motion far outside its training) is better served by the
+lightest Gaussian than by a share of the model's output. The risks are
+plain SURE (no slack: unbiased under white noise), and the smallest wins.
+Under detector-like errors, which are not white, this undervalues the
+model somewhat (docs/smoothing.md has the cells where it shows).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -57,6 +69,8 @@ DEFAULT_SLACK = 2.0
 #: Track length (frames) from which the slack is :data:`DEFAULT_SLACK`; shorter tracks get
 #: ``1 + (DEFAULT_SLACK - 1) * frames / SLACK_FRAMES`` (plain SURE as frames go to 0).
 SLACK_FRAMES = 256
+#: Widths (frames) of the Gaussians :func:`guarded_choice` weighs against the model.
+GAUSSIAN_SIGMAS: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0)
 #: Probe size as a share of the measured noise (the smoother is nearly linear at this scale).
 PROBE_SHARE = 0.1
 #: A third difference of white noise has variance 20 sigma^2 (the sum of squared
@@ -170,15 +184,92 @@ def guarded(
         ``(result, strength, sigma)``: the ``(T, K, C)`` blend, and the ``(K,)``
         strengths and noise levels.
     """
+    done = guarded_choice(smoother, x, missing, slack, sigmas=())
+    return done.result, done.strength, done.sigma
+
+
+def gaussian_trace(frames: int, sigma: float) -> float:
+    """The trace of the ``frames x frames`` matrix of
+    :func:`smoothnet.models.filters.gaussian` (its divergence per channel).
+
+    The filter is shift-invariant away from the ends, so only the diagonal entries within
+    ``2 r`` frames of each end (``r`` the kernel radius) are computed, from a short identity.
+    """
+    from ..models.filters import gaussian
+
+    radius = int(4.0 * sigma + 0.5)
+    short = 4 * radius + 2
+    if frames <= short:
+        return float(np.trace(gaussian(np.eye(frames), sigma=sigma)))
+    diagonal = np.diag(gaussian(np.eye(short), sigma=sigma))
+    edge = 2 * radius + 1  # entries 0 .. 2r see only the left end (and mirrored, the right)
+    return float(2 * diagonal[:edge].sum() + (frames - 2 * edge) * diagonal[2 * radius])
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    """What :func:`guarded_choice` did to a ``(T, K, C)`` track.
+
+    Attributes:
+        result: ``(T, K, C)`` the output.
+        strength: ``(K,)`` share of the model's correction kept (0 where a Gaussian won).
+        sigma: ``(K,)`` estimated noise level per joint.
+        gaussian: ``(K,)`` width of the Gaussian that smoothed each joint, 0 for the model.
+    """
+
+    result: np.ndarray
+    strength: np.ndarray
+    sigma: np.ndarray
+    gaussian: np.ndarray
+
+
+def guarded_choice(
+    smoother: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    missing: np.ndarray | None = None,
+    slack: float | None = None,
+    sigmas: tuple[float, ...] = GAUSSIAN_SIGMAS,
+) -> GuardResult:
+    """The guarded model (:func:`guarded`) or, per joint, the Gaussian of ``sigmas`` whose
+    estimated risk is lower (module docstring).
+
+    Args:
+        smoother: maps a ``(T, K, C)`` track to its smoothed ``(T, K, C)``.
+        x: ``(T, K, C)`` filled track.
+        missing: ``(T, K)`` True where a joint was missing.
+        slack: see :func:`sure_strength` (None: :func:`default_slack` of the length).
+        sigmas: Gaussian widths in frames (empty: the guarded model alone).
+    """
+    from ..models.filters import gaussian
+
+    x = np.asarray(x, dtype=np.float64)
+    frames, joints, coords = x.shape
     smoothed = smoother(x)
     sigma = noise_level(x, missing)
     usable = np.isfinite(sigma) & (sigma > 0)
+    none = np.zeros(joints)
     if not usable.any():
         strength = np.where(np.isfinite(sigma), 0.0, 1.0)  # exact (noise-free) joints stay
-        return x + strength[None, :, None] * (smoothed - x), strength, sigma
+        return GuardResult(x + strength[None, :, None] * (smoothed - x), strength, sigma, none)
+    if slack is None:
+        slack = default_slack(frames)
     step = PROBE_SHARE * np.where(usable, sigma, np.nanmedian(sigma[usable]))
     div = divergence(smoother, x, smoothed, step)
-    if slack is None:
-        slack = default_slack(len(x))
     strength = sure_strength(x, smoothed, sigma, div, slack)
-    return x + strength[None, :, None] * (smoothed - x), strength, sigma
+    result = x + strength[None, :, None] * (smoothed - x)
+    values = frames * coords
+    variance = np.where(usable, sigma, 0.0) ** 2
+    change = ((result - x) ** 2).sum(axis=(0, 2))
+    kept_div = (1 - strength) * values + strength * div
+    risk = change - values * variance + 2 * variance * kept_div
+    chosen = none.copy()
+    for width in sigmas:
+        filtered = gaussian(x, sigma=width)
+        trace = coords * gaussian_trace(frames, width)
+        moved = ((filtered - x) ** 2).sum(axis=(0, 2))
+        candidate = moved - values * variance + 2 * variance * trace
+        better = usable & (candidate < risk)
+        result[:, better] = filtered[:, better]
+        risk = np.where(better, candidate, risk)
+        chosen[better], strength[better] = width, 0.0
+    return GuardResult(result, strength, sigma, chosen)

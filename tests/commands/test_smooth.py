@@ -71,7 +71,7 @@ def test_every_format_round_trips(tmp_path, identity, name):
     original = read_keypoints(src)
     assert original.format == name
     # The identity model returns every present keypoint unchanged ...
-    assert run(src, tmp_path / f"same{src.suffix}", identity) == 0
+    assert run(src, tmp_path / f"same{src.suffix}", identity, "--strength", "1") == 0
     same = read_keypoints(tmp_path / f"same{src.suffix}", name)
     for tid, values in original.tracks.items():
         np.testing.assert_allclose(same.tracks[tid], values, atol=0.01, equal_nan=True)
@@ -229,10 +229,10 @@ def test_the_report_says_what_it_measured_and_reads_a_stated_fps(tmp_path, ident
     src = tmp_path / "in.npz"
     np.savez(src, keypoints=track(5), fps=np.float64(25.0))
     assert read_keypoints(src).fps == 25.0
-    assert run(src, tmp_path / "out.npz", identity) == 0
+    assert run(src, tmp_path / "out.npz", identity, "--strength", "0.5") == 0
     out = capsys.readouterr().out
     assert "at 25 fps" in out and "measured without ground truth (not an error)" in out
-    assert "points moved" in out and "estimated input noise" in out and "kept" in out
+    assert "points moved" in out and "estimated input noise" in out and "kept 50 %" in out
     np.savez(src, keypoints=track(5), fps=np.array([25.0, 30.0]))
     with pytest.raises(SystemExit, match="'fps' must be one number"):
         run(src, tmp_path / "out.npz", identity)

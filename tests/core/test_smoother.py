@@ -5,6 +5,7 @@ import torch
 from smoothnet.core.smoother import Smoother
 from smoothnet.core.space import ModelSpace, fill_missing
 from smoothnet.models.checkpoint import UsageInfo, save_checkpoint
+from smoothnet.models.filters import gaussian
 from smoothnet.models.registry import ModelSpec
 from smoothnet.prep.synthetic import noisy_detection, smooth_motion
 from smoothnet.utils.body_scale import person_radius
@@ -42,7 +43,9 @@ def motion(frames=40, joints=17, dims=3, seed=0):
 
 @pytest.fixture
 def identity(tmp_path):
-    return Smoother(identity_checkpoint(tmp_path / "id.pth"), device="cpu")
+    # The model's output as it is: with the default strength the guard would (rightly)
+    # smooth these noisy tracks with a Gaussian where the identity leaves them noisy.
+    return Smoother(identity_checkpoint(tmp_path / "id.pth"), device="cpu", strength=1.0)
 
 
 @pytest.fixture
@@ -113,7 +116,8 @@ def test_fill_missing_interpolates_linearly():
 
 
 def test_fps_is_resampled_to_the_checkpoint(tmp_path):
-    smoother = Smoother(identity_checkpoint(tmp_path / "f.pth", fps=50.0), device="cpu", fps=25.0)
+    smoother = Smoother(identity_checkpoint(tmp_path / "f.pth", fps=50.0), device="cpu", fps=25.0,
+                        strength=1.0)  # fmt: skip
     x = motion(30)
     seen = []
     smooth = smoother.method._smooth
@@ -204,10 +208,14 @@ def test_filters_share_the_contract():
 
 
 def test_online_warns_about_a_different_frame_rate(tmp_path, caplog):
-    smoother = Smoother(identity_checkpoint(tmp_path / "f.pth", fps=50.0), device="cpu", fps=25.0)
+    smoother = Smoother(identity_checkpoint(tmp_path / "f.pth", fps=50.0), device="cpu", fps=25.0,
+                        strength=1.0)  # fmt: skip
     with caplog.at_level("WARNING"):
         smoother.online()
-    assert "input at 25 fps is outside the frame rates the checkpoint was trained on (50-50" in caplog.text
+    assert (
+        "input at 25 fps is outside the frame rates the checkpoint was trained on (50-50"
+        in caplog.text
+    )
 
 
 @pytest.mark.parametrize("dims", [2, 3])
@@ -307,7 +315,8 @@ def test_a_low_latency_checkpoint_refuses_offline_use_and_long_latencies(tmp_pat
 
 
 def test_fps_is_a_smooth_argument_and_out_of_range_values_are_refused(tmp_path):
-    smoother = Smoother(identity_checkpoint(tmp_path / "f.pth", fps=50.0), device="cpu")
+    path = identity_checkpoint(tmp_path / "f.pth", fps=50.0)
+    smoother = Smoother(path, device="cpu", strength=1.0)
     x = motion(30)
     np.testing.assert_allclose(smoother.smooth(x, fps=25), x, atol=1e-4)  # 2x up and back
     with pytest.raises(ValueError, match="fps must be between"):
@@ -341,8 +350,14 @@ def test_strength_blends_towards_the_input_and_reports_per_joint(random_model):
     out = random_model.smooth(x)
     (report,) = random_model.last_report
     assert np.all((report.strength >= 0) & (report.strength <= 1))
+    # Per joint: a share of the model's correction, or a Gaussian where its risk was lower.
+    model = report.gaussian == 0
+    assert model.any() or report.strength.sum() == 0
     blend = (out - x)[:, :, 0] / np.where(np.abs(full - x) > 1e-9, full - x, 1)[:, :, 0]
-    np.testing.assert_allclose(np.median(blend, axis=0), report.strength, atol=1e-6)
+    np.testing.assert_allclose(np.median(blend, axis=0)[model], report.strength[model], atol=1e-6)
+    for joint in np.flatnonzero(~model):
+        expected = gaussian(x[:, joint], sigma=report.gaussian[joint])
+        np.testing.assert_allclose(out[:, joint], expected, atol=1e-9)
 
 
 def test_image_size_of_another_frame_draws_one_warning(tmp_path, caplog):

@@ -108,3 +108,47 @@ def test_guard_uses_the_slack_of_the_tracks_length(frames):
     np.testing.assert_array_equal(strength, given)
     assert (plain < 1).all()
     np.testing.assert_allclose(strength, np.minimum(1.0, default_slack(frames) * plain))
+
+
+@pytest.mark.parametrize("frames", [5, 40, 100, 301])
+@pytest.mark.parametrize("width", [1.0, 1.5, 4.0])
+def test_gaussian_trace_equals_the_trace_of_the_filters_matrix(frames, width):
+    from smoothnet.core.strength import gaussian_trace
+    from smoothnet.models.filters import gaussian
+
+    matrix = gaussian(np.eye(frames), sigma=width)  # column t: the response to an impulse at t
+    assert gaussian_trace(frames, width) == pytest.approx(np.trace(matrix), rel=1e-12)
+
+
+def slow_noisy_track(seed, frames=400, joints=3):
+    rng = np.random.default_rng(seed)
+    t = np.arange(frames)[:, None, None] / 50.0
+    clean = np.sin(2 * np.pi * 0.4 * t + rng.uniform(0, 6, size=(1, joints, 2)))
+    return clean, clean + rng.normal(scale=0.1, size=clean.shape)
+
+
+def test_a_model_that_does_nothing_loses_to_a_gaussian_on_every_joint():
+    from smoothnet.core.strength import GAUSSIAN_SIGMAS, guarded_choice
+    from smoothnet.models.filters import gaussian
+
+    clean, noisy = slow_noisy_track(0)
+    done = guarded_choice(lambda x: x.copy(), noisy)
+    assert set(done.gaussian) <= set(GAUSSIAN_SIGMAS) and (done.gaussian > 0).all()
+    assert (done.strength == 0).all()
+    for joint, width in enumerate(done.gaussian):
+        np.testing.assert_allclose(done.result[:, joint], gaussian(noisy, sigma=width)[:, joint])
+    assert np.abs(done.result - clean).mean() < 0.5 * np.abs(noisy - clean).mean()
+
+
+def test_a_model_better_than_every_gaussian_is_kept():
+    from smoothnet.core.strength import guarded_choice
+
+    clean, noisy = slow_noisy_track(1)
+
+    def denoiser(x):  # the clean track plus a little of the noise: near-oracle, divergence 0.05 N
+        return clean + 0.05 * (x - clean)
+
+    done = guarded_choice(denoiser, noisy)
+    assert (done.gaussian == 0).all() and (done.strength == 1).all()
+    plain = guarded(denoiser, noisy)
+    np.testing.assert_allclose(done.result, plain[0])
