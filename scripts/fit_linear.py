@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from smoothnet.commands.config import get_cfg_defaults, merge_config_file
+from smoothnet.commands.config import defaults_and_file
 from smoothnet.commands.settings import augmentation
 from smoothnet.core.linear_fit import fit_on_sets, fit_on_windows, save_linear
 from smoothnet.core.usage import usage_info
@@ -67,12 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--output {args.output} is a directory; give a file name")
     if args.windows is not None and (args.cfg is None or args.windows < 1):
         parser.error(f"--windows needs --cfg and a count >= 1, got {args.windows}")
-    cfg = get_cfg_defaults()
-    if args.cfg:
-        try:
-            merge_config_file(cfg, args.cfg)
-        except ValueError as err:
-            parser.error(f"--cfg {err}")
+    cfg = defaults_and_file(parser, args.cfg)
     setup_logging()
     try:
         train = SequenceSet(

@@ -250,6 +250,18 @@ def merge_config_file(cfg: CfgNode, path: str | Path) -> None:
         raise ValueError(f"{path}: {' '.join(str(err).split())}") from None
 
 
+def defaults_and_file(parser: argparse.ArgumentParser, path: str | None) -> CfgNode:
+    """The defaults merged with the ``--cfg`` file ``path`` (if any); a bad file is a
+    one-line ``parser.error`` naming ``--cfg``."""
+    cfg = get_cfg_defaults()
+    if path:
+        try:
+            merge_config_file(cfg, path)
+        except ValueError as err:
+            parser.error(f"--cfg {err}")
+    return cfg
+
+
 def _drop_retired_keys(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """``data`` without the :data:`RETIRED_KEYS` and :data:`RETIRED_PREFIXES` keys (and
     without a node that only held them)."""
@@ -277,12 +289,7 @@ def load_config(
     """
     parser = build_parser(script)
     args = parser.parse_args(argv)
-    cfg = get_cfg_defaults()
-    if args.cfg:
-        try:
-            merge_config_file(cfg, args.cfg)
-        except ValueError as err:
-            parser.error(f"--cfg {err}")
+    cfg = defaults_and_file(parser, args.cfg)
     overrides: list[object] = []
     for flag, key in _FLAG_KEYS.items():
         value = getattr(args, flag, None)

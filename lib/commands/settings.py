@@ -76,6 +76,20 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Integer keys and their smallest allowed value.
+_MINIMA: dict[str, int] = {
+    "TRAIN.BATCH_SIZE": 1,
+    "TRAIN.VALIDATE_SEQUENCE_STEP": 1,
+    "MODEL.HIDDEN_SIZE": 1,
+    "MODEL.RES_HIDDEN_SIZE": 1,
+    "TRAIN.EPOCH": 0,
+    "MODEL.NUM_BLOCK": 0,
+    "TRAIN.WINDOWS_PER_EPOCH": 0,
+    "TRAIN.WARMUP_STEPS": 0,
+    "EVALUATE.CHUNK_ROWS": 0,
+}
+
+
 def _value(cfg: CfgNode, key: str) -> Any:
     node = cfg
     for part in key.split("."):
@@ -105,23 +119,9 @@ def check_settings(cfg: CfgNode) -> None:
             f"EVALUATE.SLIDE_WINDOW_STEP_SIZE must be between 1 and the window size {window}, "
             f"got {stride}"
         )
-    for key in (
-        "TRAIN.BATCH_SIZE",
-        "TRAIN.VALIDATE_SEQUENCE_STEP",
-        "MODEL.HIDDEN_SIZE",
-        "MODEL.RES_HIDDEN_SIZE",
-    ):
-        if _value(cfg, key) < 1:
-            raise ValueError(f"{key} must be >= 1, got {_value(cfg, key)}")
-    for key in (
-        "TRAIN.EPOCH",
-        "MODEL.NUM_BLOCK",
-        "TRAIN.WINDOWS_PER_EPOCH",
-        "TRAIN.WARMUP_STEPS",
-        "EVALUATE.CHUNK_ROWS",
-    ):
-        if _value(cfg, key) < 0:
-            raise ValueError(f"{key} must be >= 0, got {_value(cfg, key)}")
+    for key, least in _MINIMA.items():
+        if _value(cfg, key) < least:
+            raise ValueError(f"{key} must be >= {least}, got {_value(cfg, key)}")
     if not 0.0 <= cfg.MODEL.DROPOUT < 1.0:
         raise ValueError(f"MODEL.DROPOUT must be in [0, 1), got {cfg.MODEL.DROPOUT}")
     if not 0 < cfg.TRAIN.LR < float("inf"):
