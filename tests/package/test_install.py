@@ -84,3 +84,12 @@ def test_the_package_data_holds_every_shipped_checkpoint(installed):
     for name, path in SHIPPED_CHECKPOINTS.items():
         packaged = data / path.relative_to(path.parents[1])
         assert packaged.is_file(), name
+
+
+def test_the_package_data_holds_the_default_families(installed):
+    from smoothnet.models.shipped import DEFAULT_CHECKPOINTS, SHIPPED_FAMILIES
+
+    data = next(installed.glob("lib/python*/site-packages/smoothnet/checkpoints"))
+    assert set(DEFAULT_CHECKPOINTS.values()) <= set(SHIPPED_FAMILIES)
+    for name, path in SHIPPED_FAMILIES.items():
+        assert (data / path.name).is_file(), name
