@@ -252,6 +252,11 @@ def read_clip(args: argparse.Namespace, data: Any) -> Clip | None:
         raise ValueError(f"--video: drawing over a clip needs 2D keypoints in its pixels, "
                          f"{args.input} has {tracks[0].shape[-1]} values per joint")  # fmt: skip
     info = read_video_info(args.video)
+    if args.image_size and tuple(round(v) for v in args.image_size) != info.size:
+        raise ValueError(
+            f"--image_size {args.image_size[0]:g}x{args.image_size[1]:g} is not the size of "
+            f"--video {args.video} ({info.size[0]}x{info.size[1]})"
+        )
     check_match(info, [TrackPair("", t, t) for t in tracks], args.video)
     try:
         layout = skeleton(tracks[0].shape[1], args.skeleton)

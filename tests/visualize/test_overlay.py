@@ -149,6 +149,7 @@ def test_command_renders_and_reads_the_clips_frame_rate(clip, tmp_path, capsys):
         (["--render", "x.mp4"], "give it with --video"),
         (["--video", "{bad}", "--render", "x.mp4"], "not a readable video"),
         (["--video", "{clip}", "--render", "x.mp4", "--skeleton", "smpl24"], "--skeleton"),
+        (["--video", "{clip}", "--render", "x.mp4", "--image_size", "320", "240"], "160x120"),
     ],
 )
 def test_command_bad_clip_is_one_line(clip, tmp_path, capsys, extra, message):
