@@ -47,7 +47,8 @@ FPS_RANGE = (1.0, 1000.0)
 IMAGE_SIZE_RANGE = (1.0, 1e6)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> OneLineArgumentParser:
+    """The command's arguments."""
     parser = OneLineArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("input", help="keypoint file to smooth")
     parser.add_argument("output", nargs="?", help="where to write the smoothed file (same format)")
@@ -91,6 +92,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--skeleton", help="bones to draw (coco17, blazepose33, h36m17, ...; default by joints)"
     )
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The checked arguments: every problem is a one-line ``parser.error``."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.strength != "auto":
         given = args.strength
@@ -113,6 +120,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.image_size is not None and not all(low <= v <= high for v in args.image_size):
         parser.error(f"--image_size must be two numbers between {low:g} and {high:g} pixels, "
                      f"got {args.image_size}")  # fmt: skip
+    check_paths(parser, args)
+    return args
+
+
+def check_paths(parser: OneLineArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse outputs that cannot be written, exist (videos, stills) or would overwrite
+    an input or one another."""
     if (args.render or args.still) and not args.video:
         parser.error("--render and --still draw over a clip: give it with --video")
     written = [("output", args.output), ("--plot", args.plot)]
@@ -137,7 +151,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if where in seen:
             parser.error(f"{seen[where]} and {flag} are the same file")
         seen[where] = flag
-    return args
 
 
 def plot_jitter(path: str, pairs: list, units: str) -> None:
