@@ -73,8 +73,7 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument(
         "--strength", default="auto",
         help="auto (default: per joint, as much of the model's correction as the noise "
-        "explains, or a Gaussian where that is better) or a share in [0, 1] "
-        "(1: the model as it is)",
+        "explains) or a share in [0, 1] (1: the model as it is)",
     )  # fmt: skip
     parser.add_argument("--device", help="cpu or cuda (default: cuda if available)")
     parser.add_argument("--plot", help="PNG of the jitter before and after")

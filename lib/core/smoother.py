@@ -119,13 +119,17 @@ class Smoother:
         strength: how much of the smoothing each joint keeps, offline:
             ``"auto"`` (the default for checkpoints) measures per track and
             joint how much of the change its noise explains and pulls the
-            rest back towards the input, and smooths a joint with a Gaussian
-            instead where its estimated risk is lower (:mod:`.strength`), so
-            a track is not made worse where the model does not fit it, nor
-            left noisier than a Gaussian would leave it; a number in [0, 1]
+            rest back towards the input (:mod:`.strength`), so a track is not
+            made worse where the model does not fit it; a number in [0, 1]
             keeps that share everywhere (1: the model's output as it is, the
             default for filters and the research evaluation).
         progress: show a progress bar (on a terminal only) while smoothing.
+        fallback_gaussians: Gaussian widths (frames) that ``strength="auto"`` may pick
+            per joint instead of the model where their estimated risk is lower
+            (:func:`~smoothnet.core.strength.guarded_choice`; e.g.
+            ``strength.GAUSSIAN_SIGMAS``). Off by default: the estimate assumes white
+            noise, and on real detections it picks Gaussians that lose to the model
+            (docs/smoothing.md); on white-noise input it wins.
         space: the model space (default: the checkpoint's for users,
             :meth:`ModelSpace.for_user`); the evaluation passes the original's
             convention of its dataset.
@@ -144,9 +148,11 @@ class Smoother:
         strength: str | float | None = None,
         progress: bool = False,
         space: ModelSpace | None = None,
+        fallback_gaussians: tuple[float, ...] = (),
         **filter_kwargs: Any,
     ) -> None:
         check_fps(fps)
+        self.fallback_gaussians = tuple(float(w) for w in fallback_gaussians)
         self.family = family_of(method) if not isinstance(method, WindowModel) else None
         if self.family is not None:  # one member per track, chosen from the track
             self.members = {k: load_method(getattr(self.family, k), device)
@@ -319,7 +325,7 @@ class Smoother:
 
         chosen = np.zeros(num_joints)
         if self.strength == "auto" and self.model is not None:
-            done = guarded_choice(smooth, filled, missing)
+            done = guarded_choice(smooth, filled, missing, sigmas=self.fallback_gaussians)
             out, strength, chosen = done.result, done.strength, done.gaussian
         else:
             out = smooth(filled)

@@ -53,8 +53,9 @@ kind of noise under-smooths much stronger white noise, and a track the model
 cannot help (motion far outside its training) is better served by the
 lightest Gaussian than by a share of the model's output. The risks are
 plain SURE (no slack: unbiased under white noise), and the smallest wins.
-Under detector-like errors, which are not white, this undervalues the
-model somewhat (docs/smoothing.md has the cells where it shows).
+Under real detectors' errors, which are not white, it undervalues the model
+and picks Gaussians that lose (docs/smoothing.md), so the ``Smoother`` uses
+it only when asked (``fallback_gaussians``).
 """
 
 from __future__ import annotations

@@ -374,3 +374,21 @@ def test_image_size_of_another_frame_draws_one_warning(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         smoother.smooth(big)  # scaled by the person: no warning
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_fallback_gaussians_are_opt_in(tmp_path):
+    """An identity model leaves noise in; with fallback Gaussians the guard smooths each
+    joint with the Gaussian of lower estimated risk instead."""
+    from smoothnet.core.strength import GAUSSIAN_SIGMAS
+
+    x = motion(200)
+    path = identity_checkpoint(tmp_path / "id.pth")
+    plain = Smoother(path, device="cpu")
+    np.testing.assert_allclose(plain.smooth(x), x, atol=1e-4 * np.abs(x).max())
+    assert (plain.last_report[0].gaussian == 0).all()
+    chosen = Smoother(path, device="cpu", fallback_gaussians=GAUSSIAN_SIGMAS)
+    out = chosen.smooth(x)
+    widths = chosen.last_report[0].gaussian
+    assert (widths > 0).all()
+    for joint, width in enumerate(widths):
+        np.testing.assert_allclose(out[:, joint], gaussian(x[:, joint], sigma=width), atol=1e-9)
