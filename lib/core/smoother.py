@@ -326,14 +326,15 @@ class Smoother:
         chosen = np.zeros(num_joints)
         if self.strength == "auto" and self.model is not None:
             done = guarded_choice(smooth, filled, missing, sigmas=self.fallback_gaussians)
-            out, strength, chosen = done.result, done.strength, done.gaussian
+            out, strength, chosen, noise = done.result, done.strength, done.gaussian, done.sigma
         else:
+            noise = noise_level(filled, missing)
             out = smooth(filled)
             strength = np.full(num_joints, 1.0 if self.strength == "auto" else self.strength)
             if self.strength not in ("auto", 1.0):
                 out = filled + strength[None, :, None] * (out - filled)
         name = member if self.family is not None else method.name
-        report = TrackReport(noise_level(filled, missing), strength, name, chosen)
+        report = TrackReport(noise, strength, name, chosen)
         self.last_report.append(report)
         out[missing] = np.nan
         return out

@@ -287,6 +287,7 @@ def write_still(
     info = info or read_video_info(video)
     check_match(info, pairs, video)
     chosen = most_moved_frames(pairs, count)
+    moved = movement(pairs)
     painter = Painter(pairs, layout, info.size, "overlay", max_width=info.size[0])
     images = {t: painter(frame, t) for t, frame in enumerate(read_frames(video)) if t in chosen}
     person, joint = _most_moved_joint(pairs)
@@ -297,7 +298,7 @@ def write_still(
         ax = fig.add_subplot(grid[0, i])
         x0, y0, x1, y1 = _crop_box(pairs, t, info.size)
         ax.imshow(images[t][y0:y1, x0:x1])
-        ax.set_title(f"frame {t}: moved {movement(pairs)[t]:.1f} px", fontsize=9)
+        ax.set_title(f"frame {t}: moved {moved[t]:.1f} px", fontsize=9)
         ax.axis("off")
     ax = fig.add_subplot(grid[1, :])
     pair = pairs[person]
