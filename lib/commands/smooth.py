@@ -45,6 +45,10 @@ EXTENSIONS = {"npy": ".npy", "npz": ".npz", "smoothnet": ".npz", "coco": ".json"
 FPS_RANGE = (1.0, 1000.0)
 #: --image_size sides, as smoothnet.core.space.IMAGE_SIZE_RANGE (checked equal in the tests).
 IMAGE_SIZE_RANGE = (1.0, 1e6)
+#: Frames (all tracks) from which ``--backend auto`` runs the model with torch: loading
+#: torch takes about 1.5 s, which its faster kernels repay only on long input
+#: (docs/benchmarks.md, "Cold start").
+AUTO_TORCH_FRAMES = 20000
 
 
 def build_parser() -> OneLineArgumentParser:
@@ -76,6 +80,15 @@ def build_parser() -> OneLineArgumentParser:
         "explains) or a share in [0, 1] (1: the model as it is)",
     )  # fmt: skip
     parser.add_argument("--device", help="cpu or cuda (default: cuda if available)")
+    parser.add_argument(
+        "--backend", choices=("auto", "numpy", "torch"), default="auto",
+        help="what runs the model: numpy (no torch needed; CPU), torch, or auto (default: "
+        f"numpy below {AUTO_TORCH_FRAMES:,} frames in all, where torch's start-up costs more "
+        "than its faster kernels save, or when torch is missing or cannot run the model)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--threads", type=int, help="CPU threads (default: every core this process may use)"
+    )
     parser.add_argument("--plot", help="PNG of the jitter before and after")
     parser.add_argument(
         "--video", help="the clip the 2D keypoints come from (for --render/--still)"
@@ -106,6 +119,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             args.strength = -1.0
         if not 0.0 <= args.strength <= 1.0:
             parser.error(f"--strength must be auto or a number in [0, 1], got {given}")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    if args.backend == "numpy" and args.device not in (None, "cpu"):
+        parser.error(f"--backend numpy runs on the CPU only, not --device {args.device}")
     if args.output and args.output_flag and args.output != args.output_flag:
         parser.error("give the output once: as OUTPUT or as -o/--output")
     args.output = args.output or args.output_flag
@@ -296,11 +313,22 @@ def draw_clip(args: argparse.Namespace, clip: Clip, before: dict, after: dict) -
         raise SystemExit(f"error: {err}") from None
 
 
+def choose_backend(args: argparse.Namespace, method: str, frames: int) -> str:
+    """``--backend``, with ``auto`` resolved (see the flag's help)."""
+    if args.backend != "auto":
+        return args.backend
+    from ..core.methods import numpy_can_run, torch_available
+
+    if args.device not in (None, "cpu") or not numpy_can_run(method):
+        return "auto"
+    return "torch" if frames >= AUTO_TORCH_FRAMES and torch_available() else "numpy"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from ..core.smoother import Smoother, method_error
-    from ..models.checkpoint import CheckpointError
     from ..models.shipped import default_method
+    from ..models.usage_info import CheckpointError
     from ..utils.formats import FormatError, read_keypoints, write_keypoints
 
     try:
@@ -324,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         smoother = Smoother(
             method,
             device=args.device,
+            backend=choose_backend(args, method, sum(len(t) for t in data.tracks.values())),
+            threads=args.threads,
             min_confidence=args.min_confidence,
             fps=fps,
             progress=True,

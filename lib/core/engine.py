@@ -4,24 +4,38 @@ Both ways give every frame the weighted mean of the predictions of all the
 windows that cover it, weighted by the frame's position in each window
 (:func:`smoothnet.utils.windows.window_weights`):
 
-- offline (:func:`smooth_sequence`): the sequence is cut into windows
-  (:mod:`smoothnet.utils.windows`), the windows go through the model in
-  chunks, and each chunk's predictions are scatter-added into a running sum,
-  so peak memory does not grow with the number of windows. Windows are built
-  channel-first, ``(C, n, W)``: the model works on the last axis with shared
-  weights, so no transpose is needed (a model that pools over a window's
-  channels, ``scale_windows``, gets ``(n, C, W)``);
+- offline (:func:`run_windows`): the windows are cut from the sequence one
+  chunk at a time (a few thousand rows, so that a chunk's activations stay in
+  the cache), go through the model, and are added into the output frame by
+  frame; nothing of size T x W is ever built, so memory beyond the input and
+  the output does not grow with T. With several threads, chunks run in
+  parallel, each on one core (no thread waits for another inside a matrix
+  product, which matters on a machine whose other cores are busy), and are
+  added in order, so the result does not depend on the thread count.
+  :func:`smooth_sequence` is the same for a torch module and tensor;
 - online (:class:`IncrementalOverlapAdd`): one window at a time as frames
   arrive, the same weighted sums kept per frame until the frame is emitted.
+
+Windows are ``(n, C, W)``: n windows, C channels, W frames, time last.
 """
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any, Protocol
+
 import numpy as np
-import torch
-from torch import nn
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..utils.windows import PadMode, pad_sequence, window_starts, window_weights
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 
 class IncrementalOverlapAdd:
@@ -56,40 +70,180 @@ class IncrementalOverlapAdd:
         for f in [f for f in self.sums if f < frame]:
             del self.sums[f], self.counts[f]
 
-#: Rows (windows x channels) pushed through the model at once, per device type
-#: (chosen with ``scripts/benchmark.py``; docs/benchmarks.md has the measurements).
-DEFAULT_CHUNK_ROWS = {"cpu": 65536, "cuda": 65536}
+
+#: Rows (windows x channels) per model call on the CPU: a chunk's activations
+#: (rows x 512 floats) then stay within a core's cache (docs/benchmarks.md).
+CPU_CHUNK_ROWS = 2048
+#: Rows per model call on a GPU.
+GPU_CHUNK_ROWS = 65536
 
 
-def default_chunk_rows(device: torch.device) -> int:
-    """:data:`DEFAULT_CHUNK_ROWS` for ``device`` (the CPU value for other devices)."""
-    return DEFAULT_CHUNK_ROWS.get(device.type, DEFAULT_CHUNK_ROWS["cpu"])
+class WindowRunner(Protocol):
+    """What the engine needs of a model: ``(n, C, W)`` float32 windows to predictions.
+
+    Attributes:
+        window_size: W.
+        chunk_rows: rows (windows x channels) per call that suit it.
+    """
+
+    window_size: int
+    chunk_rows: int
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        """``(n, C, W)`` float32 (the caller's copy, may be changed) -> a new
+        ``(n, C, W)`` array; safe to call from several threads at once."""
+        ...
+
+    def one_thread_each(self) -> AbstractContextManager[Any]:
+        """A context (entered by the calling thread) in which concurrent calls each
+        use one core."""
+        ...
+
+    def worker_init(self) -> None:
+        """Called once in each worker thread before its first call."""
+        ...
 
 
-def overlap_add(
-    total: torch.Tensor,
-    prediction: torch.Tensor,
-    index: torch.Tensor,
-    weights: torch.Tensor | None = None,
-) -> None:
-    """Add window predictions into a running per-frame sum, in place.
-
-    ``total[c, index[i, k]] += weights[k] * prediction[c, i, k]`` for every
-    channel c, window i and position k, as one ``index_add_``.
+def run_windows(
+    runner: WindowRunner,
+    x: np.ndarray,
+    stride: int = 1,
+    pad_mode: PadMode = "edge",
+    chunk_rows: int | None = None,
+    weighting: str = "hann",
+    threads: int | None = None,
+) -> np.ndarray:
+    """Smooth a ``(T, C)`` sequence with a window model (see the module docstring).
 
     Args:
-        total: ``(C, T)`` running sum.
-        prediction: ``(C, n, W)`` predictions of n windows.
-        index: ``(n, W)`` frame of every window position
-            (:func:`smoothnet.utils.windows.frame_indices`).
-        weights: ``(W,)`` position weights, or None for 1.
+        runner: the model (:class:`WindowRunner`).
+        x: ``(T, C)`` sequence, any T >= 1 (float32 is used inside).
+        stride: frames between window starts; a final window aligned to the
+            end is always added, so no frame is dropped.
+        pad_mode: how sequences shorter than W are padded (``"edge"`` or
+            ``"zero"``); padded frames are cut off from the result.
+        chunk_rows: windows x channels per model call (None or 0: the runner's).
+        weighting: how overlapping window outputs are combined: ``"hann"``
+            (tapered, no seams) or ``"uniform"`` (the original's plain average).
+        threads: chunks run in parallel on this many threads, one core each
+            (None: every core this process may use; 1: in this thread).
+
+    Returns:
+        ``(T, C)`` float32 smoothed sequence.
     """
-    if weights is not None:
-        prediction = prediction * weights.to(prediction.dtype)
-    total.index_add_(1, index.reshape(-1), prediction.reshape(len(prediction), -1))
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"expected a (T, C) sequence, got shape {x.shape}")
+    num_frames, channels = x.shape
+    window = runner.window_size
+    padded = pad_sequence(x, window, pad_mode)
+    starts = window_starts(len(padded), window, stride)
+    weights = window_weights(window, weighting).astype(np.float32)
+    per_chunk = max(1, (chunk_rows or runner.chunk_rows) // max(channels, 1))
+    chunks = [starts[i : i + per_chunk] for i in range(0, len(starts), per_chunk)]
+    total = np.zeros((len(padded), channels), np.float32)
+    for first, prediction in _predictions(runner, padded, chunks, weights, threads):
+        _add_windows(total, first, prediction)
+    coverage = np.zeros(len(padded))
+    for k in range(window):
+        coverage[starts + k] += weights[k]
+    total /= coverage[:, None].astype(np.float32)
+    return total[:num_frames]
 
 
-def window_of(model: nn.Module) -> int:
+def _chunk_windows(padded: np.ndarray, starts: np.ndarray, window: int) -> np.ndarray:
+    """``(n, C, W)`` float32 copy of the windows starting at ``starts``."""
+    first, last = int(starts[0]), int(starts[-1])
+    views = sliding_window_view(padded[first : last + window], window, axis=0)  # (m, C, W)
+    picked = views if len(starts) == len(views) else views[starts - first]
+    return np.array(picked, dtype=np.float32)
+
+
+def _predictions(
+    runner: WindowRunner,
+    padded: np.ndarray,
+    chunks: list[np.ndarray],
+    weights: np.ndarray,
+    threads: int | None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(starts, weighted (n, C, W) predictions)`` of every chunk, in order."""
+    window = runner.window_size
+
+    def predict(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        prediction = runner(_chunk_windows(padded, starts, window))
+        prediction *= weights
+        return starts, prediction
+
+    workers = min(threads or len(os.sched_getaffinity(0)), len(chunks))
+    if workers <= 1:
+        yield from map(predict, chunks)
+        return
+    pool = ThreadPoolExecutor(workers, initializer=runner.worker_init)
+    with runner.one_thread_each(), pool:
+        pending: deque[Future[tuple[np.ndarray, np.ndarray]]] = deque()
+        for starts in chunks:  # at most two chunks in flight per thread: memory stays flat
+            pending.append(pool.submit(predict, starts))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _add_windows(total: np.ndarray, starts: np.ndarray, prediction: np.ndarray) -> None:
+    """``total[starts[i] + k] += prediction[i, :, k]`` for every window i and position k."""
+    n, _, window = prediction.shape
+    consecutive = int(starts[-1] - starts[0]) == n - 1
+    for k in range(window):
+        if consecutive:
+            first = int(starts[0]) + k
+            total[first : first + n] += prediction[:, :, k]
+        else:
+            total[starts + k] += prediction[:, :, k]
+
+
+class ModuleRunner:
+    """A torch module as a :class:`WindowRunner` (any window model, CPU or GPU).
+
+    Args:
+        model: maps ``(n, C, W)`` windows to ``(n, C, W)`` and knows its
+            ``window_size``; used as it is (call ``model.eval()`` first).
+        device: where it runs (default: where its parameters are).
+    """
+
+    def __init__(self, model: nn.Module, device: torch.device | str | None = None) -> None:
+        import torch
+
+        self.model = model
+        self.window_size = window_of(model)
+        parameter = next(model.parameters(), None)
+        self.device = torch.device(device) if device is not None else (
+            parameter.device if parameter is not None else torch.device("cpu"))  # fmt: skip
+        self.dtype = parameter.dtype if parameter is not None else torch.float32
+        self.chunk_rows = GPU_CHUNK_ROWS if self.device.type == "cuda" else CPU_CHUNK_ROWS
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            batch = torch.from_numpy(windows).to(self.device, self.dtype)
+            return self.model(batch).float().cpu().numpy()
+
+    def one_thread_each(self) -> AbstractContextManager[Any]:
+        return torch_one_thread_each() if self.device.type == "cpu" else nullcontext()
+
+    def worker_init(self) -> None:
+        if self.device.type == "cpu":
+            torch_one_thread_each().__enter__()  # the worker thread ends with the pool
+
+
+def torch_one_thread_each() -> AbstractContextManager[Any]:
+    """torch's CPU kernels on one thread each, in this thread (restored after)."""
+    from ..utils.arrays import cpu_threads
+
+    return cpu_threads(1)
+
+
+def window_of(model: Any) -> int:
     """The window length W a model was built for (``model.window_size``).
 
     Raises:
@@ -101,7 +255,6 @@ def window_of(model: nn.Module) -> int:
     return window
 
 
-@torch.no_grad()
 def smooth_sequence(
     model: nn.Module,
     x: torch.Tensor,
@@ -109,59 +262,19 @@ def smooth_sequence(
     pad_mode: PadMode = "edge",
     chunk_rows: int | None = None,
     weighting: str = "hann",
+    threads: int | None = None,
 ) -> torch.Tensor:
-    """Smooth a ``(T, C)`` sequence with a window model.
+    """:func:`run_windows` for a torch module and a ``(T, C)`` tensor (on the model's
+    device); returns a ``(T, C)`` float32 tensor on the input's device."""
+    import torch
 
-    Args:
-        model: maps ``(..., W)`` windows to ``(..., W)`` (time last) and
-            knows its W (``model.window_size``), e.g.
-            :class:`~smoothnet.models.smoothnet.SmoothNet`; used as it is (call
-            ``model.eval()`` first for inference).
-        x: ``(T, C)`` sequence on the model's device, any T >= 1.
-        stride: frames between window starts; a final window aligned to the
-            end is always added, so no frame is dropped.
-        pad_mode: how sequences shorter than W are padded (``"edge"`` or
-            ``"zero"``); padded frames are cut off from the result.
-        chunk_rows: windows x channels per model call; None or 0 picks
-            :func:`default_chunk_rows` for the input's device.
-        weighting: how overlapping window outputs are combined:
-            ``"hann"`` (tapered, no seams) or ``"uniform"`` (the original's
-            plain average); see :func:`smoothnet.utils.windows.window_weights`.
-
-    Returns:
-        ``(T, C)`` smoothed sequence in the model's dtype.
-    """
     if x.ndim != 2:
         raise ValueError(f"expected a (T, C) sequence, got shape {tuple(x.shape)}")
-    num_frames, channels = x.shape
-    window_size = window_of(model)
-    padded = pad_sequence(x, window_size, pad_mode)
-    length = padded.shape[0]
-    starts = torch.from_numpy(window_starts(length, window_size, stride)).to(x.device)
-    offsets = torch.arange(window_size, device=x.device)
-    uniform = weighting == "uniform"
-    weights = torch.from_numpy(window_weights(window_size, weighting)).to(x.device)
-    # Per frame, the summed weight of the windows covering it, built chunk by chunk like
-    # the predictions: no index of all T x W positions is ever held.
-    coverage = torch.zeros(length, dtype=torch.float64, device=x.device)
+    runner = ModuleRunner(model, x.device)
+    values = x.detach().cpu().float().numpy()
+    out = run_windows(runner, values, stride, pad_mode, chunk_rows, weighting, threads)
+    return torch.from_numpy(out).to(x.device)
 
-    sequence = padded.transpose(0, 1).contiguous()  # (C, T')
-    # A model that pools over a window's channels (MODEL.SCALE_WINDOWS) takes (n, C, W).
-    pooled = bool(getattr(model, "scale_windows", False))
-    total: torch.Tensor | None = None
-    chunk_rows = chunk_rows or default_chunk_rows(x.device)
-    step = max(1, chunk_rows // max(channels, 1))
-    for first in range(0, len(starts), step):
-        chunk_index = starts[first : first + step, None] + offsets  # (n, W)
-        windows = sequence[:, chunk_index]  # (C, n, W)
-        if pooled:
-            prediction = model(windows.transpose(0, 1)).transpose(0, 1)
-        else:
-            prediction = model(windows)
-        if total is None:
-            total = prediction.new_zeros((channels, length))
-        overlap_add(total, prediction, chunk_index, None if uniform else weights)
-        coverage.index_add_(0, chunk_index.reshape(-1), weights.expand_as(chunk_index).reshape(-1))
-    assert total is not None
-    mean = total / coverage.to(total.dtype)
-    return mean[:, :num_frames].transpose(0, 1).contiguous()
+
+#: Called with the number of frames just smoothed (progress bars).
+Progress = Callable[[int], None]

@@ -8,25 +8,25 @@ smoother and the evaluation all smooth through this interface.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
-import torch
-from torch import nn
 
-from ..models.checkpoint import UsageInfo, load_checkpoint
 from ..models.filters import FILTER_SPECS, apply_filter
 from ..models.registry import ModelSpec
 from ..models.shipped import SHIPPED_CHECKPOINTS
+from ..models.usage_info import UsageInfo
 from ..utils.resample import frame_grid, interpolate_frames
 from ..utils.windows import PadMode
-from .engine import smooth_sequence
+from .engine import ModuleRunner, Progress, WindowRunner, run_windows
 
-#: Called with the number of frames just smoothed (progress bars).
-Progress = Callable[[int], None]
+#: How a window model runs: NumPy only, torch, or torch when it is installed.
+BackendChoice = Literal["auto", "numpy", "torch"]
+#: Model types NumPy inference covers (:class:`~smoothnet.models.inference.WindowNet`).
+NUMPY_MODEL_TYPES = ("smoothnet", "linear")
 
 
 class Method(Protocol):
@@ -59,26 +59,42 @@ class WindowModel:
     """A window model (SmoothNet, motion-aware or linear) applied by the window engine.
 
     Attributes:
-        model: the network, in eval mode on ``device``.
+        model: the network: a torch module in eval mode on ``device``, or (NumPy
+            backend) a :class:`~smoothnet.models.inference.WindowNet`.
         spec: its architecture (it owns the window size).
         info: how its training data was prepared.
-        device: where it runs.
+        device: where it runs (``cpu`` for the NumPy backend).
         stride: frames between window starts.
         weighting: how overlapping windows are combined (``hann`` or ``uniform``).
         pad_mode: how sequences shorter than the window are padded.
-        chunk_rows: windows x channels per model call (0: the engine's default).
+        chunk_rows: windows x channels per model call (0: the runner's).
         progress: called with the frames done after each smoothing pass.
+        threads: CPU threads of offline smoothing (None: every core allowed).
+        runner: what the window engine calls (default: a fast
+            :class:`~smoothnet.models.inference.WindowNet` for the model types it
+            covers on the CPU, else the module itself).
     """
 
-    model: nn.Module
+    model: Any
     spec: ModelSpec
     info: UsageInfo
-    device: torch.device
+    device: Any = "cpu"
     stride: int = 1
     weighting: str = "hann"
     pad_mode: PadMode = "edge"
     chunk_rows: int = 0
     progress: Progress | None = None
+    threads: int | None = None
+    runner: WindowRunner | None = None
+
+    def __post_init__(self) -> None:
+        if self.runner is None:
+            self.runner = _runner_for(self.model, self.spec, self.device)
+
+    @property
+    def backend(self) -> str:
+        """``numpy`` or ``torch``: whose kernels run the model."""
+        return getattr(self.runner, "backend", "torch")
 
     @property
     def window_size(self) -> int:
@@ -105,13 +121,53 @@ class WindowModel:
         return self._smooth(values)
 
     def _smooth(self, values: np.ndarray) -> np.ndarray:
-        tensor = torch.from_numpy(np.asarray(values).astype(np.float32)).to(self.device)
-        result = smooth_sequence(
-            self.model, tensor, self.stride, self.pad_mode, self.chunk_rows, self.weighting
-        )
+        values = np.asarray(values, dtype=np.float32)
+        result = run_windows(self.runner, values, self.stride, self.pad_mode,
+                             self.chunk_rows, self.weighting, self.threads)  # fmt: skip
         if self.progress is not None:
             self.progress(len(values))
-        return result.cpu().numpy().astype(np.float64)
+        return result.astype(np.float64)
+
+    def predict(self, windows: np.ndarray) -> np.ndarray:
+        """``(n, C, W)`` windows through the model (the online smoother's path)."""
+        return self.runner(np.array(windows, dtype=np.float32))
+
+
+def _runner_for(model: Any, spec: ModelSpec, device: Any) -> WindowRunner:
+    """The fastest runner of ``model``: a :class:`WindowNet` as it is, or built from a
+    torch module's weights (CPU, model types it covers), else the module itself."""
+    from ..models.inference import WindowNet
+
+    if isinstance(model, WindowNet):
+        return model
+    if str(device) == "cpu" and spec.model_type in NUMPY_MODEL_TYPES:
+        state = {k: v.detach().float().numpy() for k, v in model.state_dict().items()}
+        return WindowNet(spec, state, "torch")
+    return ModuleRunner(model, device)
+
+
+def numpy_can_run(method: str | Path) -> bool:
+    """Whether the NumPy backend runs ``method`` (a filter, a family, a shipped name or a
+    checkpoint file of a basic SmoothNet or linear model)."""
+    from ..models.array_checkpoint import load_array_checkpoint
+    from ..models.usage_info import CheckpointError
+    from .family import family_of
+
+    if str(method) in FILTER_SPECS:
+        return True
+    family = family_of(method)
+    if family is not None:
+        return numpy_can_run(family.paced) and numpy_can_run(family.free)
+    try:
+        load_array_checkpoint(SHIPPED_CHECKPOINTS.get(str(method), method))
+    except CheckpointError:
+        return False
+    return True
+
+
+def torch_available() -> bool:
+    """Whether torch is installed (without importing it)."""
+    return importlib.util.find_spec("torch") is not None
 
 
 def method_error(method: str | Path) -> str | None:
@@ -129,13 +185,41 @@ def method_error(method: str | Path) -> str | None:
 
 
 def load_method(
-    method: str | Path, device: str | torch.device | None = None, **filter_kwargs: Any
+    method: str | Path,
+    device: Any = None,
+    backend: BackendChoice = "auto",
+    **filter_kwargs: Any,
 ) -> FilterMethod | WindowModel:
-    """A filter by name, or a window model from a shipped name or a checkpoint path."""
+    """A filter by name, or a window model from a shipped name or a checkpoint path.
+
+    Args:
+        method: filter name, shipped checkpoint name or checkpoint path.
+        device: where a model runs (default: CUDA if available, else the CPU).
+        backend: ``numpy`` (no torch; basic SmoothNet and linear models on the
+            CPU), ``torch``, or ``auto`` (torch when it is installed).
+    """
     if str(method) in FILTER_SPECS:
         return FilterMethod(str(method), dict(filter_kwargs))
+    path = SHIPPED_CHECKPOINTS.get(str(method), method)
+    if backend not in ("auto", "numpy", "torch"):
+        raise ValueError(f"backend must be auto, numpy or torch, got {backend!r}")
+    if backend == "numpy" or (backend == "auto" and not torch_available()):
+        return _numpy_method(path, device)
+    from ..models.checkpoint import load_checkpoint
     from ..utils.runtime import resolve_device
 
-    loaded = load_checkpoint(SHIPPED_CHECKPOINTS.get(str(method), method))
+    loaded = load_checkpoint(path)
     target = resolve_device("auto" if device is None else str(device))
     return WindowModel(loaded.model.to(target).eval(), loaded.spec, loaded.info, target)
+
+
+def _numpy_method(path: str | Path, device: Any) -> WindowModel:
+    """A window model on NumPy alone (one-line errors for what needs torch)."""
+    from ..models.array_checkpoint import load_array_checkpoint
+    from ..models.inference import WindowNet
+
+    if device is not None and str(device) not in ("cpu", "auto"):
+        raise ValueError(f"the numpy backend runs on the CPU only, not {device}")
+    loaded = load_array_checkpoint(path)
+    net = WindowNet.from_checkpoint(loaded, "numpy")
+    return WindowModel(net, loaded.spec, loaded.info, "cpu", runner=net)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from ..utils.arrays import cpu_threads
 from ..utils.windows import window_weights
@@ -232,17 +231,11 @@ class OnlineSmoother:
         tracks' overlap-add sums."""
         if not tracks:
             return
-        windows = self._windows(tracks)
-        sizes = [w.shape[0] for w in windows]
-        model = self.method.model
-        batch = torch.from_numpy(np.concatenate(windows).astype(np.float32)).to(self.method.device)
-        with torch.no_grad(), cpu_threads(self.threads if batch.device.type == "cpu" else None):
-            if getattr(model, "scale_windows", False):  # pools over a track's channels
-                out = torch.cat([model(part) for part in torch.split(batch, sizes)])
-            else:
-                out = model(batch)
-        out = out.cpu().numpy().astype(np.float64)
-        for track, chunk in zip(tracks, np.split(out, np.cumsum(sizes)[:-1])):
+        windows = np.stack(self._windows(tracks))  # (P, C, W): every track has C channels
+        torch_cpu = self.method.backend == "torch" and str(self.method.device) == "cpu"
+        with cpu_threads(self.threads if torch_cpu else None):
+            out = self.method.predict(windows).astype(np.float64)
+        for track, chunk in zip(tracks, out, strict=True):
             track.sums.add(t, chunk, track.start)
             track.sums.forget_before(t - self.latency)
 

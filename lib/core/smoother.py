@@ -27,17 +27,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
-from ..utils.arrays import numpy_with_restore
+from ..utils.arrays import is_tensor, numpy_with_restore
 from ..utils.body_scale import person_radius
 from .family import family_of
-from .methods import FilterMethod, WindowModel, load_method, method_error
-from .online import OnlineSmoother
+from .methods import BackendChoice, FilterMethod, WindowModel, load_method, method_error
 from .space import (
     MAX_COORDINATE,
     ModelSpace,
@@ -47,6 +45,11 @@ from .space import (
     missing_joints,
 )
 from .strength import guarded_choice, noise_level
+
+if TYPE_CHECKING:
+    import torch
+
+    from .online import OnlineSmoother
 
 __all__ = ["FPS_RANGE", "Smoother", "TrackReport", "check_fps", "method_error"]
 
@@ -133,6 +136,10 @@ class Smoother:
         space: the model space (default: the checkpoint's for users,
             :meth:`ModelSpace.for_user`); the evaluation passes the original's
             convention of its dataset.
+        backend: how a checkpoint runs: ``numpy`` (no torch needed; basic
+            SmoothNet and linear models, CPU), ``torch``, or ``auto`` (torch when
+            installed). Both give the same result to 1e-5 in model units.
+        threads: CPU threads of offline smoothing (None: every core allowed).
         **filter_kwargs: parameters of a classical filter.
     """
 
@@ -149,23 +156,25 @@ class Smoother:
         progress: bool = False,
         space: ModelSpace | None = None,
         fallback_gaussians: tuple[float, ...] = (),
+        backend: BackendChoice = "auto",
+        threads: int | None = None,
         **filter_kwargs: Any,
     ) -> None:
         check_fps(fps)
         self.fallback_gaussians = tuple(float(w) for w in fallback_gaussians)
         self.family = family_of(method) if not isinstance(method, WindowModel) else None
         if self.family is not None:  # one member per track, chosen from the track
-            self.members = {k: load_method(getattr(self.family, k), device)
+            self.members = {k: load_method(getattr(self.family, k), device, backend)
                             for k in ("paced", "free")}  # fmt: skip
             self.method = self.members["free"]
         else:
             self.method = (method if isinstance(method, WindowModel)
-                           else load_method(method, device, **filter_kwargs))  # fmt: skip
+                           else load_method(method, device, backend, **filter_kwargs))  # fmt: skip
             self.members = {"free": self.method}
         for member in self.members.values():
             if isinstance(member, WindowModel):
                 member.stride, member.weighting = stride, window_weights
-                member.progress = self._advance
+                member.progress, member.threads = self._advance, threads
         self.weighting = window_weights
         self.min_confidence = min_confidence
         self.root_joints = root_joints
@@ -182,7 +191,8 @@ class Smoother:
     # -- what it is ----------------------------------------------------------------
 
     @property
-    def model(self) -> torch.nn.Module | None:
+    def model(self) -> Any:
+        """The network (a torch module, or a NumPy ``WindowNet``); None for a filter."""
         return self.method.model if isinstance(self.method, WindowModel) else None
 
     @property
@@ -362,6 +372,8 @@ class Smoother:
     ) -> OnlineSmoother:
         """A streaming smoother with ``latency`` frames of look-ahead (0: causal);
         see :class:`OnlineSmoother` (``threads``: CPU threads per update)."""
+        from .online import OnlineSmoother
+
         if not isinstance(self.method, WindowModel):
             raise ValueError("online smoothing needs a SmoothNet checkpoint, not a filter")
         if self.resamples:
@@ -392,7 +404,7 @@ def _warn_out_of_range(x: np.ndarray) -> None:
 
 def _checked_keypoints(x: np.ndarray | torch.Tensor):
     """``x`` as numpy and the function giving results back in its type; one-line errors."""
-    if isinstance(x, torch.Tensor) and (x.dtype in (torch.bfloat16, torch.bool) or x.is_complex()):
+    if is_tensor(x) and (str(x.dtype) in ("torch.bfloat16", "torch.bool") or x.is_complex()):
         raise ValueError(f"keypoints must be a real tensor (call .float()), got {x.dtype}")
     data, restore = numpy_with_restore(x)
     if not (np.issubdtype(data.dtype, np.floating) or np.issubdtype(data.dtype, np.integer)):

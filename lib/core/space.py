@@ -37,10 +37,8 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
-import torch
 
 from ..utils.body_scale import person_radius
-from ..utils.rotations import axis_angle_to_rot6d, rot6d_to_axis_angle
 
 SpaceMode = Literal["person", "affine", "identity", "smpl"]
 
@@ -241,6 +239,10 @@ class TrackCodec:
             relative, trajectory = (track - root) / self.scale, (root - self.center) / self.scale
             return np.concatenate([relative, trajectory], axis=1).reshape(len(track), -1)
         if self.space.mode == "smpl" and self.space.rot6d:
+            import torch  # SMPL rotations need torch
+
+            from ..utils.rotations import axis_angle_to_rot6d
+
             rot6d = axis_angle_to_rot6d(torch.from_numpy(track.reshape(len(track), -1, 3)))
             return rot6d.reshape(len(track), -1).numpy()
         if len(self.center):
@@ -254,6 +256,10 @@ class TrackCodec:
             joints = values.reshape(len(values), num_joints + 1, 3) * self.scale
             return joints[:, :num_joints] + joints[:, num_joints:] + self.center
         if self.space.mode == "smpl" and self.space.rot6d:
+            import torch
+
+            from ..utils.rotations import rot6d_to_axis_angle
+
             rot = torch.from_numpy(values.reshape(len(values), num_joints, 6))
             return rot6d_to_axis_angle(rot).numpy()
         out = values.reshape(len(values), num_joints, -1)

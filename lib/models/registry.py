@@ -8,14 +8,12 @@ chooses among :data:`SMOOTHNET_TYPES`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-from torch import nn
+from typing import TYPE_CHECKING, Literal
 
 from ..choices import MODEL_TYPES, SMOOTHNET_TYPES
-from .linear import LinearWindowModel
-from .motion_aware import MotionAwareSmoothNet
-from .smoothnet import SmoothNet
+
+if TYPE_CHECKING:  # torch is imported when a model is built, not to read a spec
+    from torch import nn
 
 __all__ = ["MODEL_TYPES", "SMOOTHNET_TYPES", "ModelSpec", "ModelType"]
 
@@ -55,6 +53,10 @@ class ModelSpec:
 
     def build(self) -> nn.Module:
         """A freshly initialised model of this architecture."""
+        from .linear import LinearWindowModel
+        from .motion_aware import MotionAwareSmoothNet
+        from .smoothnet import SmoothNet
+
         if self.model_type == "linear":
             return LinearWindowModel(self.window_size, center_windows=self.center_windows,
                                      detrend_windows=self.detrend_windows)  # fmt: skip

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a torch tensor (without importing torch when it is not loaded)."""
+    import sys
+
+    torch_module = sys.modules.get("torch")
+    return torch_module is not None and isinstance(x, torch_module.Tensor)
 
 
 def numpy_with_restore(
@@ -18,7 +29,9 @@ def numpy_with_restore(
     dtype (float32 for integer input), or a numpy array in ``x``'s floating
     dtype (float64 for integer input).
     """
-    if isinstance(x, torch.Tensor):
+    if is_tensor(x):
+        import torch
+
         dtype = x.dtype if x.is_floating_point() else torch.float32
 
         def to_tensor(out: np.ndarray) -> torch.Tensor:
@@ -33,7 +46,12 @@ def numpy_with_restore(
 @contextmanager
 def cpu_threads(threads: int | None) -> Iterator[None]:
     """Let torch use ``threads`` CPU threads inside the block (None: leave it alone)."""
-    if threads is None or threads == torch.get_num_threads():
+    if threads is None:
+        yield
+        return
+    import torch
+
+    if threads == torch.get_num_threads():
         yield
         return
     before = torch.get_num_threads()

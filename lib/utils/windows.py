@@ -9,22 +9,23 @@ cut off again after smoothing and are never scored.
 
 Windows go back to a sequence by a weighted average, for every frame, of all
 the window predictions that cover it (:func:`window_weights`);
-:func:`smoothnet.core.engine.smooth_sequence` does it as one scatter-add
-(``index_add_``) per chunk of windows, with no Python loop over windows.
+:func:`smoothnet.core.engine.run_windows` does it chunk by chunk, with one
+vectorised addition per window position, never a loop over windows.
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import torch
 
 from ..choices import WINDOW_WEIGHTINGS
 
+if TYPE_CHECKING:
+    import torch
+
 PadMode = Literal["edge", "zero"]
 WindowWeighting = Literal["hann", "uniform"]
-ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 
 
 def window_starts(
@@ -95,7 +96,7 @@ def frame_indices(starts: np.ndarray, window_size: int) -> np.ndarray:
     return np.asarray(starts, dtype=np.int64)[:, None] + np.arange(window_size, dtype=np.int64)
 
 
-def pad_sequence(x: ArrayT, window_size: int, mode: PadMode = "edge") -> ArrayT:
+def pad_sequence(x: Any, window_size: int, mode: PadMode = "edge") -> Any:
     """Pad a ``(T, ...)`` sequence at its end to at least W frames.
 
     Args:
@@ -113,17 +114,25 @@ def pad_sequence(x: ArrayT, window_size: int, mode: PadMode = "edge") -> ArrayT:
         return x
     if x.shape[0] == 0:
         raise ValueError("cannot pad an empty sequence")
+    if not isinstance(x, np.ndarray):  # a tensor: torch is loaded already
+        return _pad_tensor(x, missing, mode)
     if mode == "edge":
-        tail = (
-            x[-1:].repeat(missing, *([1] * (x.ndim - 1)))
-            if isinstance(x, torch.Tensor)
-            else np.repeat(x[-1:], missing, axis=0)
-        )
+        tail = np.repeat(x[-1:], missing, axis=0)
     elif mode == "zero":
-        shape = (missing, *x.shape[1:])
-        tail = x.new_zeros(shape) if isinstance(x, torch.Tensor) else np.zeros(shape, x.dtype)
+        tail = np.zeros((missing, *x.shape[1:]), x.dtype)
     else:
         raise ValueError(f"unknown padding mode {mode!r}; expected 'edge' or 'zero'")
-    if isinstance(x, torch.Tensor):
-        return torch.cat([x, tail], dim=0)
     return np.concatenate([x, tail], axis=0)
+
+
+def _pad_tensor(x: torch.Tensor, missing: int, mode: PadMode) -> torch.Tensor:
+    """:func:`pad_sequence` of a tensor by ``missing`` frames."""
+    import torch
+
+    if mode == "edge":
+        tail = x[-1:].repeat(missing, *([1] * (x.ndim - 1)))
+    elif mode == "zero":
+        tail = x.new_zeros((missing, *x.shape[1:]))
+    else:
+        raise ValueError(f"unknown padding mode {mode!r}; expected 'edge' or 'zero'")
+    return torch.cat([x, tail], dim=0)

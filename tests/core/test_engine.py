@@ -95,3 +95,32 @@ def test_incremental_overlap_add_equals_the_offline_engine_inside(model, rng):
     for f, value in got.items():
         np.testing.assert_allclose(value, offline[f], atol=1e-5)
     assert sums.mean(0) is None
+
+
+def test_threads_and_chunks_do_not_change_the_result(model, rng):
+    """Chunks run in parallel are added in order: bitwise the same on 1 or 3 threads."""
+    from smoothnet.core.engine import ModuleRunner, run_windows
+
+    x = rng.normal(size=(500, 6)).astype(np.float32)
+    runner = ModuleRunner(model)
+    one = run_windows(runner, x, chunk_rows=60, threads=1)
+    three = run_windows(runner, x, chunk_rows=60, threads=3)
+    np.testing.assert_array_equal(one, three)
+    expected = reference(model, x, 8, 1, weighting="hann")
+    np.testing.assert_allclose(one, expected, atol=1e-5)
+    np.testing.assert_allclose(run_windows(runner, x, stride=3, threads=2),
+                               reference(model, x, 8, 3, weighting="hann"), atol=1e-5)  # fmt: skip
+
+
+def test_the_fast_runner_equals_the_module_through_the_engine(model, rng):
+    from smoothnet.core.engine import ModuleRunner, run_windows
+    from smoothnet.models.inference import WindowNet
+    from smoothnet.models.registry import ModelSpec
+
+    spec = ModelSpec(8, "smoothnet", 32, 8, 2)
+    state = {k: v.numpy() for k, v in model.state_dict().items()}
+    x = np.cumsum(rng.normal(size=(300, 6)), axis=0).astype(np.float32) * 0.05
+    expected = run_windows(ModuleRunner(model), x)
+    for backend in ("numpy", "torch"):
+        got = run_windows(WindowNet(spec, state, backend), x, threads=2)
+        np.testing.assert_allclose(got, expected, atol=1e-5)

@@ -272,14 +272,14 @@ def test_a_track_far_from_the_origin_smooths_as_one_at_it(tmp_path, dims):
 
 def test_online_updates_run_on_one_thread_and_restore_the_setting(random_model, monkeypatch):
     seen = []
-    model = random_model.model
-    real_forward = model.forward
+    method = random_model.method
+    real_runner = method.runner
 
     def spy(x):
         seen.append(torch.get_num_threads())
-        return real_forward(x)
+        return real_runner(x)
 
-    monkeypatch.setattr(model, "forward", spy)
+    monkeypatch.setattr(method, "runner", spy)
     before = torch.get_num_threads()
     online = random_model.online(latency=0)
     for frame in motion(frames=3):
