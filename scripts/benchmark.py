@@ -1,25 +1,29 @@
 """Speed and memory figures of SmoothNet smoothing (and training).
 
-Sections (all on CPU with torch's default thread count unless ``--device``):
+Sections (CPU unless ``--device``):
 
-- ``smoothing``: for T = 1,000 and 20,000 frames x 17 joints x 3, W = 32,
-  H/R/B = 512/256/3, stride 1: frames/s of the whole offline smoothing
-  (windows -> model -> averaging), of everything but the model (the same
-  ``smooth_sequence`` with a pass-through model: windowing and Hann-weighted
-  averaging) and of a naive double-loop averaging; analytic MACs per output
-  frame; the measured dense matrix-multiply rate and the fraction of it the smoothing reaches; peak
-  memory (resident set of a fresh process doing only that smoothing).
+- ``offline``: frames/s of offline smoothing (W = 32, H/R/B = 512/256/3, stride 1,
+  ``(T, 17, 3)``, random weights shared by every path) at T = 1,000 and 20,000 on
+  1 and 2 threads, on a quiet machine and with one core busy with another process,
+  for this project's path (torch kernels, the same with uniform weighting, NumPy
+  kernels), the paths of the
+  original (cure-lab: windows stacked one by one, one batch, a loop over windows
+  to average) and of MMPose 0.x (windows by ``unfold``, one batch, W vectorised
+  additions), both re-implemented from their description, and the dense-GEMM
+  limit (a 2048² float32 matrix product on the same threads under the same load,
+  converted to frames/s with the model's multiply-adds per frame). Paths are
+  timed in interleaved rounds and each keeps its best round.
+- ``memory``: peak resident memory of a fresh process smoothing T frames
+  (default T = 1,000 and 1,000,000), and what is left after the input and the
+  output arrays.
+- ``coldstart``: seconds from process start to exit of ``smoothnet-smooth`` on a
+  900-frame file (2D and 3D), with the default backend and with ``--backend torch``.
 - ``stride``: frames/s and mean distance to the stride-1 output for strides
   1, 2, 4, 8.
 - ``render``: seconds to render 1,000 frames of a 3D clip (17 joints, three
   panels and two curves, 1280 x 720) to MP4 with every available core.
 - ``online``: frames/s of ``OnlineSmoother.update`` on one CPU thread for 1
   and 10 people, 17 joints x 3, W = 32 (512/256/3), causal.
-- ``loaded``: offline smoothing on a quiet CPU and beside one busy process per
-  core (as beside a running pose estimator): frames/s of the chunked path
-  (4,096 and 65,536 rows, torch's threads and one thread) and of a one-batch
-  reference (every window through the model at once), and their ratios, in
-  one run (``--sections loaded --lengths 5000,20000``).
 - ``training``: training throughput (windows/s, forward + backward + Adam
   step) with the H36M-FCN architecture (H/R/B = 512/128/5), W = 32, 17
   joints x 3, before (``nn.Dropout``, batch 1,024), intermediate steps and
@@ -30,19 +34,17 @@ Results are printed and written as JSON (``--output``).
 
 Usage::
 
-    python scripts/benchmark.py                      # every section
-    python scripts/benchmark.py --sections smoothing --output results/benchmark.json
+    python scripts/benchmark.py --sections offline,memory,coldstart
+    python scripts/benchmark.py --sections training --output results/benchmarks/training.json
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -50,14 +52,25 @@ import torch
 
 from smoothnet.core.engine import smooth_sequence
 from smoothnet.models.checkpoint import load_checkpoint
-from smoothnet.models.complexity import macs_per_frame
 from smoothnet.models.registry import ModelSpec
 from smoothnet.models.smoothnet import SmoothNet
 from smoothnet.utils.io import write_json_atomic
-from smoothnet.utils.windows import window_starts, window_weights
+
+ROOT = Path(__file__).resolve().parents[1]
+if not __package__ and str(ROOT) not in sys.path:  # run as a file: `scripts` importable
+    sys.path.insert(0, str(ROOT))
 
 JOINTS, COORDS, WINDOW = 17, 3, 32
 SPEC = ModelSpec(WINDOW, "smoothnet", 512, 256, 3, 0.5)
+
+
+def resident_peak_kb() -> int:
+    """This process's peak resident set size (``VmHWM``), kB: per address space, so
+    unlike ``ru_maxrss`` not inherited from a parent."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("VmHWM not found in /proc/self/status")
 
 
 def _sync() -> None:
@@ -107,139 +120,6 @@ def build_model(checkpoint: str | None) -> tuple[SmoothNet, int, str]:
         return loaded.model.eval(), loaded.spec.window_size, checkpoint
     torch.manual_seed(0)
     return SPEC.build().eval(), WINDOW, "random weights (512/256/3)"
-
-
-def peak_memory_mb(num_frames: int) -> tuple[float, float]:
-    """Peak resident memory (MB) of a fresh process smoothing T frames.
-
-    Read from ``VmHWM`` (per address space, so unlike ``ru_maxrss`` it is
-    not inherited from this process). Returns the peak and its increase over
-    the process with the model and input loaded.
-    """
-    root = str(Path(__file__).resolve().parents[1])
-    code = "\n".join(
-        [
-            "import torch",
-            "from scripts.benchmark import SPEC, synthetic_motion, resident_peak_kb",
-            "from smoothnet.core.engine import smooth_sequence",
-            "model = SPEC.build().eval()",
-            f"x = torch.from_numpy(synthetic_motion({num_frames}).reshape({num_frames}, -1))",
-            "base = resident_peak_kb()",
-            "smooth_sequence(model, x)",
-            "print(base, resident_peak_kb())",
-        ]
-    )
-    out = subprocess.run(  # run from the checkout, so that `scripts` imports
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
-    )
-    base_kb, peak_kb = (int(v) for v in out.stdout.split())
-    return peak_kb / 1024, (peak_kb - base_kb) / 1024
-
-
-def resident_peak_kb() -> int:
-    """This process's peak resident set size (``VmHWM``), kB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("VmHWM not found in /proc/self/status")
-
-
-class PassThrough(torch.nn.Module):
-    """A "model" that returns its windows: :func:`smooth_sequence` with it runs
-    everything smoothing does except the network (windowing, chunking, the
-    Hann-weighted overlap-add and the division)."""
-
-    window_size = WINDOW
-
-    def forward(self, windows: torch.Tensor) -> torch.Tensor:
-        return windows
-
-
-def average_windows_loop(windows: np.ndarray, starts: np.ndarray, num_frames: int) -> np.ndarray:
-    """The naive double loop over ``(N, W, C)`` windows: one weighted addition per
-    window and position."""
-    weights = window_weights(windows.shape[1], "hann")
-    total = np.zeros((num_frames, windows.shape[2]))
-    norm = np.zeros(num_frames)
-    for n, start in enumerate(starts):
-        for k in range(windows.shape[1]):
-            total[start + k] += weights[k] * windows[n, k]
-            norm[start + k] += weights[k]
-    return total / norm[:, None]
-
-
-def time_length(model: SmoothNet, num_frames: int, limit: float) -> dict[str, float]:
-    """Every figure of the smoothing section for one sequence length.
-
-    Smoothing runs on the model's device; the averaging, the naive loop and
-    the peak memory (a fresh CPU process) are CPU figures.
-    """
-    channels = JOINTS * COORDS
-    device = next(model.parameters()).device
-    x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1)).to(device)
-    seconds = best_time(lambda: smooth_sequence(model, x), repeats=2)
-    starts = window_starts(num_frames, WINDOW)
-    avg_seconds = best_time(lambda: smooth_sequence(PassThrough(), x.cpu()))
-    loop_frames = min(num_frames, 1000)  # the naive loop's rate does not depend on T
-    loop_starts = window_starts(loop_frames, WINDOW)
-    loop_windows = np.random.default_rng(0).normal(size=(len(loop_starts), WINDOW, channels))
-    loop_seconds = best_time(
-        lambda: average_windows_loop(loop_windows, loop_starts, loop_frames),
-        repeats=1,
-        min_total=0,
-    )
-    flops = 2 * macs_per_frame(model, channels) * len(starts)
-    peak, increase = peak_memory_mb(num_frames)
-    averaging_rate = num_frames / avg_seconds
-    loop_rate = loop_frames / loop_seconds
-    return {
-        "frames": num_frames,
-        "windows": len(starts),
-        "smoothing_frames_per_s": num_frames / seconds,
-        "smoothing_gflops": flops / seconds / 1e9,
-        "fraction_of_matmul_limit": flops / seconds / limit,
-        "averaging_frames_per_s": averaging_rate,
-        "naive_loop_frames_per_s": loop_rate,
-        "averaging_speedup_over_loop": averaging_rate / loop_rate,
-        "peak_rss_mb": peak,
-        "peak_rss_increase_mb": increase,
-    }
-
-
-def smoothing_section(lengths: list[int], device: torch.device) -> dict[str, object]:
-    model, _, source = build_model(None)
-    model = model.to(device)
-    macs = macs_per_frame(model, JOINTS * COORDS)
-    limit = matmul_rate(device)
-    where = (
-        torch.cuda.get_device_name(device)
-        if device.type == "cuda"
-        else (f"CPU, {torch.get_num_threads()} threads")
-    )
-    print(f"dense float32 matmul rate: {limit / 1e9:.1f} GFLOP/s ({where})")
-    print(f"MACs per output frame (stride 1): {macs / 1e6:.2f} M")
-    rows = []
-    for num_frames in lengths:
-        row = time_length(model, num_frames, limit)
-        rows.append(row)
-        print(
-            f"T={num_frames:>6}: smoothing {row['smoothing_frames_per_s']:7.0f} frames/s "
-            f"({row['smoothing_gflops']:.1f} GFLOP/s = "
-            f"{100 * row['fraction_of_matmul_limit']:.0f}% of matmul); "
-            f"averaging {row['averaging_frames_per_s']:.3g} frames/s = "
-            f"{row['averaging_speedup_over_loop']:.0f}x the naive loop "
-            f"({row['naive_loop_frames_per_s']:.0f} frames/s); "
-            f"peak RSS {row['peak_rss_mb']:.0f} MB "
-            f"(+{row['peak_rss_increase_mb']:.0f} MB over model and input)"
-        )
-    return {
-        "model": source,
-        "device": where,
-        "threads": torch.get_num_threads(),
-        "matmul_gflops": limit / 1e9,
-        "macs_per_output_frame": macs,
-        "lengths": rows,
-    }
 
 
 def stride_section(checkpoint: str | None, num_frames: int = 5000) -> dict[str, object]:
@@ -428,115 +308,43 @@ def online_section(frames: int = 300) -> dict[str, object]:
     return {"threads": 1, "rows": rows}
 
 
-LOAD_CODE = "import numpy as np\na = np.random.rand(400, 400)\nwhile True:\n    a @ a\n"
-
-
-@torch.no_grad()
-def one_batch(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The original's path: every window at once through the model, then averaged."""
-    window = model.window_size
-    windows = x.transpose(0, 1).unfold(1, window, 1)  # (C, N, W)
-    out = model(windows)
-    total = x.new_zeros(x.shape[1], len(x))
-    count = x.new_zeros(len(x))
-    for k in range(window):  # W vectorised additions
-        total[:, k : k + out.shape[1]] += out[:, :, k]
-        count[k : k + out.shape[1]] += 1
-    return (total / count).transpose(0, 1)
-
-
-def _smooth_with(model: torch.nn.Module, x: torch.Tensor, chunk_rows: int) -> torch.Tensor:
-    """The chunked path with ``chunk_rows`` rows per model call, or (0) the one-batch one."""
-    if chunk_rows == 0:
-        return one_batch(model, x)
-    return smooth_sequence(model, x, chunk_rows=chunk_rows, weighting="uniform")
-
-
-def loaded_section(lengths: list[int], checkpoint: str | None) -> dict[str, object]:
-    """Offline smoothing with and without a busy CPU (one busy process per core, as a
-    pose estimator running beside it): frames/s of the chunked path at 4,096, 16,384 and
-    65,536 rows and of the one-batch reference, with torch's threads and with one thread."""
-    model, _, source = build_model(checkpoint)
-    threads = torch.get_num_threads()
-    rows = []
-    for loaded in (False, True):
-        load = []
-        if loaded:
-            env = {**os.environ, "OMP_NUM_THREADS": "1"}
-            cores = len(os.sched_getaffinity(0))
-            load = [subprocess.Popen([sys.executable, "-c", LOAD_CODE], env=env)
-                    for _ in range(cores)]  # fmt: skip
-            time.sleep(1.0)
-        try:
-            for num_frames in lengths:
-                x = torch.from_numpy(synthetic_motion(num_frames).reshape(num_frames, -1))
-                x = x.float()
-                rates = {}
-                for label, chunk, n in (
-                    ("one_batch", 0, threads),
-                    ("chunks_4096", 4096, threads),
-                    ("chunks_16384", 16384, threads),
-                    ("chunks_65536", 65536, threads),
-                    ("chunks_4096_1_thread", 4096, 1),
-                    ("chunks_65536_1_thread", 65536, 1),
-                ):
-                    torch.set_num_threads(n)
-                    rates[label] = num_frames / best_time(
-                        partial(_smooth_with, model, x, chunk), repeats=3, min_total=0
-                    )
-                torch.set_num_threads(threads)
-                row = {
-                    "loaded": loaded,
-                    "frames": num_frames,
-                    "frames_per_s": rates,
-                    "ratio_to_one_batch": {k: v / rates["one_batch"] for k, v in rates.items()},
-                }
-                rows.append(row)  # fmt: skip
-                print(f"{'loaded' if loaded else 'quiet '} T={num_frames}: " + ", ".join(
-                    f"{k} {v:.0f}" for k, v in rates.items()) + " frames/s")  # fmt: skip
-        finally:
-            for process in load:
-                process.kill()
-                process.wait()
-    return {"model": source, "threads": threads, "rows": rows}
+SECTIONS = ("offline", "memory", "coldstart", "stride", "online", "render", "training")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--sections",
-        default="smoothing,stride,online,render,training",
-        help="comma list of: smoothing, stride, online, render, training, loaded",
-    )
-    parser.add_argument("--lengths", default="1000,20000", help="sequence lengths T to time")
+        "--sections", default="offline,memory,coldstart,stride,online,render,training",
+        help=f"comma list of: {', '.join(SECTIONS)}",
+    )  # fmt: skip
+    parser.add_argument("--lengths", default="1000,20000", help="T of the offline section")
+    parser.add_argument("--memory_lengths", default="1000,1000000", help="T of the memory section")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (offline)")
     parser.add_argument("--checkpoint", default=None, help="model for the stride section")
     parser.add_argument("--output", default="results/benchmark.json", help="JSON result file")
-    parser.add_argument("--device", default="cpu", help="device of the smoothing section")
     args = parser.parse_args()
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    known = {"smoothing", "stride", "online", "render", "training", "loaded"}
-    unknown = sorted(set(sections) - known)
+    unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
-        parser.error(f"--sections: unknown {unknown}; choose from {sorted(known)}")
+        parser.error(f"--sections: unknown {unknown}; choose from {', '.join(SECTIONS)}")
+    from scripts.benchmark_offline import coldstart_section, memory_section, offline_section
+
     result: dict[str, object] = {
         "torch": torch.__version__,
         "cpu_count": len(os.sched_getaffinity(0)),
     }
-    if "smoothing" in sections:
-        lengths = [int(v) for v in args.lengths.split(",")]
-        result["smoothing"] = smoothing_section(lengths, torch.device(args.device))
-    if "stride" in sections:
-        result["stride"] = stride_section(args.checkpoint)
-    if "online" in sections:
-        result["online"] = online_section()
-    if "render" in sections:
-        result["render"] = render_section()
-    if "training" in sections:
-        result["training"] = training_section()
-    if "loaded" in sections:
-        lengths = [int(v) for v in args.lengths.split(",")]
-        result["loaded"] = loaded_section(lengths, args.checkpoint)
-    write_json_atomic(args.output, result)
+    runs = {
+        "offline": lambda: offline_section([int(v) for v in args.lengths.split(",")], args.rounds),
+        "memory": lambda: memory_section([int(v) for v in args.memory_lengths.split(",")]),
+        "coldstart": coldstart_section,
+        "stride": lambda: stride_section(args.checkpoint),
+        "online": online_section,
+        "render": render_section,
+        "training": training_section,
+    }
+    for name in sections:
+        result[name] = runs[name]()
+        write_json_atomic(args.output, result)  # what is done so far survives an interrupt
     print(f"wrote {args.output}")
 
 

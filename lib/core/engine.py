@@ -175,8 +175,11 @@ def _predictions(
         return starts, prediction
 
     workers = min(threads or len(os.sched_getaffinity(0)), len(chunks))
-    if workers <= 1:
-        yield from map(predict, chunks)
+    if not getattr(runner, "parallel", True):  # a GPU: one stream of large chunks
+        workers = 1
+    if workers <= 1:  # threads=1 asks for one core: the model's kernels too
+        with runner.one_thread_each() if threads == 1 else nullcontext():
+            yield from map(predict, chunks)
         return
     pool = ThreadPoolExecutor(workers, initializer=runner.worker_init)
     with runner.one_thread_each(), pool:
@@ -220,6 +223,7 @@ class ModuleRunner:
             parameter.device if parameter is not None else torch.device("cpu"))  # fmt: skip
         self.dtype = parameter.dtype if parameter is not None else torch.float32
         self.chunk_rows = GPU_CHUNK_ROWS if self.device.type == "cuda" else CPU_CHUNK_ROWS
+        self.parallel = self.device.type == "cpu"
 
     def __call__(self, windows: np.ndarray) -> np.ndarray:
         import torch
