@@ -11,8 +11,9 @@ Sections (CPU unless ``--device``):
   to average) and of MMPose 0.x (windows by ``unfold``, one batch, W vectorised
   additions), both re-implemented from their description, and the dense-GEMM
   limit (a 2048² float32 matrix product on the same threads under the same load,
-  converted to frames/s with the model's multiply-adds per frame). Paths are
-  timed in interleaved rounds and each keeps its best round.
+  converted to frames/s with the model's multiply-adds per frame). The limit and
+  the project's paths are timed in interleaved rounds and keep their best; the
+  NumPy backend and the peers once, in the last round.
 - ``memory``: peak resident memory of a fresh process smoothing T frames
   (default T = 1,000 and 1,000,000), and what is left after the input and the
   output arrays.
@@ -319,7 +320,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--lengths", default="1000,20000", help="T of the offline section")
     parser.add_argument("--memory_lengths", default="1000,1000000", help="T of the memory section")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (offline)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (offline)")
     parser.add_argument("--checkpoint", default=None, help="model for the stride section")
     parser.add_argument("--output", default="results/benchmark.json", help="JSON result file")
     args = parser.parse_args()
