@@ -205,6 +205,8 @@ def load_method(
         raise ValueError(f"backend must be auto, numpy or torch, got {backend!r}")
     if backend == "numpy" or (backend == "auto" and not torch_available()):
         return _numpy_method(path, device)
+    if not torch_available():
+        raise ValueError("backend torch needs torch: pip install torch, then .[torch]")
     from ..models.checkpoint import load_checkpoint
     from ..utils.runtime import resolve_device
 

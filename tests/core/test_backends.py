@@ -65,3 +65,12 @@ def test_the_command_smooths_a_short_file_without_importing_torch(tmp_path):
     assert done.returncode == 0, done.stderr
     expected = Smoother("h36m_2D_family", backend="torch", device="cpu").smooth(x)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-3)
+
+
+def test_without_torch_auto_runs_numpy_and_torch_is_one_line(monkeypatch):
+    from smoothnet.core import methods
+
+    monkeypatch.setattr(methods, "torch_available", lambda: False)
+    assert methods.load_method("h36m_fcn_3D_w8").backend == "numpy"
+    with pytest.raises(ValueError, match="backend torch needs torch"):
+        methods.load_method("h36m_fcn_3D_w8", backend="torch")
