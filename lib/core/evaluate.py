@@ -85,8 +85,8 @@ class _Pool:
         return pooled_mean(self.values[key])
 
 
-def _synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
+def _synchronize(device: torch.device | str) -> None:
+    if getattr(device, "type", str(device)) == "cuda":
         torch.cuda.synchronize(device)
 
 
