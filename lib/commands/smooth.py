@@ -313,15 +313,15 @@ def draw_clip(args: argparse.Namespace, clip: Clip, before: dict, after: dict) -
         raise SystemExit(f"error: {err}") from None
 
 
-def choose_backend(args: argparse.Namespace, method: str, frames: int) -> str:
+def choose_backend(args: argparse.Namespace, frames: int) -> str:
     """``--backend``, with ``auto`` resolved (see the flag's help)."""
     if args.backend != "auto":
         return args.backend
-    from ..core.methods import numpy_can_run, torch_available
+    from ..core.methods import torch_available
 
-    if args.device not in (None, "cpu") or not numpy_can_run(method):
+    if args.device not in (None, "cpu"):
         return "auto"
-    return "torch" if frames >= AUTO_TORCH_FRAMES and torch_available() else "numpy"
+    return "torch" if frames >= AUTO_TORCH_FRAMES and torch_available() else "numpy_first"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         smoother = Smoother(
             method,
             device=args.device,
-            backend=choose_backend(args, method, sum(len(t) for t in data.tracks.values())),
+            backend=choose_backend(args, sum(len(t) for t in data.tracks.values())),
             threads=args.threads,
             min_confidence=args.min_confidence,
             fps=fps,

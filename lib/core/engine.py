@@ -84,10 +84,14 @@ class WindowRunner(Protocol):
     Attributes:
         window_size: W.
         chunk_rows: rows (windows x channels) per call that suit it.
+        backend: ``numpy`` or ``torch``: whose kernels run it.
+        parallel: whether chunks may run in parallel threads (False on a GPU).
     """
 
     window_size: int
     chunk_rows: int
+    backend: str
+    parallel: bool
 
     def __call__(self, windows: np.ndarray) -> np.ndarray:
         """``(n, C, W)`` float32 (the caller's copy, may be changed) -> a new
@@ -174,9 +178,7 @@ def _predictions(
         prediction *= weights
         return starts, prediction
 
-    workers = min(threads or len(os.sched_getaffinity(0)), len(chunks))
-    if not getattr(runner, "parallel", True):  # a GPU: one stream of large chunks
-        workers = 1
+    workers = min(threads or len(os.sched_getaffinity(0)), len(chunks)) if runner.parallel else 1
     if workers <= 1:  # threads=1 asks for one core: the model's kernels too
         with runner.one_thread_each() if threads == 1 else nullcontext():
             yield from map(predict, chunks)
@@ -213,6 +215,8 @@ class ModuleRunner:
         device: where it runs (default: where its parameters are).
     """
 
+    backend = "torch"
+
     def __init__(self, model: nn.Module, device: torch.device | str | None = None) -> None:
         import torch
 
@@ -233,18 +237,14 @@ class ModuleRunner:
             return self.model(batch).float().cpu().numpy()
 
     def one_thread_each(self) -> AbstractContextManager[Any]:
-        return torch_one_thread_each() if self.device.type == "cpu" else nullcontext()
+        from ..utils.arrays import cpu_threads
+
+        return cpu_threads(1 if self.device.type == "cpu" else None)
 
     def worker_init(self) -> None:
-        if self.device.type == "cpu":
-            torch_one_thread_each().__enter__()  # the worker thread ends with the pool
+        import torch
 
-
-def torch_one_thread_each() -> AbstractContextManager[Any]:
-    """torch's CPU kernels on one thread each, in this thread (restored after)."""
-    from ..utils.arrays import cpu_threads
-
-    return cpu_threads(1)
+        torch.set_num_threads(1)  # this worker thread's own setting (CPU workers only)
 
 
 def window_of(model: Any) -> int:
@@ -272,8 +272,6 @@ def smooth_sequence(
     device); returns a ``(T, C)`` float32 tensor on the input's device."""
     import torch
 
-    if x.ndim != 2:
-        raise ValueError(f"expected a (T, C) sequence, got shape {tuple(x.shape)}")
     runner = ModuleRunner(model, x.device)
     values = x.detach().cpu().float().numpy()
     out = run_windows(runner, values, stride, pad_mode, chunk_rows, weighting, threads)

@@ -18,13 +18,14 @@ import numpy as np
 from ..models.filters import FILTER_SPECS, apply_filter
 from ..models.registry import ModelSpec
 from ..models.shipped import SHIPPED_CHECKPOINTS
-from ..models.usage_info import UsageInfo
+from ..models.usage_info import NeedsTorch, UsageInfo
 from ..utils.resample import frame_grid, interpolate_frames
 from ..utils.windows import PadMode
 from .engine import ModuleRunner, Progress, WindowRunner, run_windows
 
-#: How a window model runs: NumPy only, torch, or torch when it is installed.
-BackendChoice = Literal["auto", "numpy", "torch"]
+#: How a window model runs: NumPy only, torch, torch when it is installed (``auto``), or
+#: NumPy unless the model needs torch (``numpy_first``).
+BackendChoice = Literal["auto", "numpy", "torch", "numpy_first"]
 #: Model types NumPy inference covers (:class:`~smoothnet.models.inference.WindowNet`).
 NUMPY_MODEL_TYPES = ("smoothnet", "linear")
 
@@ -146,25 +147,6 @@ def _runner_for(model: Any, spec: ModelSpec, device: Any) -> WindowRunner:
     return ModuleRunner(model, device)
 
 
-def numpy_can_run(method: str | Path) -> bool:
-    """Whether the NumPy backend runs ``method`` (a filter, a family, a shipped name or a
-    checkpoint file of a basic SmoothNet or linear model)."""
-    from ..models.array_checkpoint import load_array_checkpoint
-    from ..models.usage_info import CheckpointError
-    from .family import family_of
-
-    if str(method) in FILTER_SPECS:
-        return True
-    family = family_of(method)
-    if family is not None:
-        return numpy_can_run(family.paced) and numpy_can_run(family.free)
-    try:
-        load_array_checkpoint(SHIPPED_CHECKPOINTS.get(str(method), method))
-    except CheckpointError:
-        return False
-    return True
-
-
 def torch_available() -> bool:
     """Whether torch is installed (without importing it)."""
     return importlib.util.find_spec("torch") is not None
@@ -196,15 +178,20 @@ def load_method(
         method: filter name, shipped checkpoint name or checkpoint path.
         device: where a model runs (default: CUDA if available, else the CPU).
         backend: ``numpy`` (no torch; basic SmoothNet and linear models on the
-            CPU), ``torch``, or ``auto`` (torch when it is installed).
+            CPU), ``torch``, ``auto`` (torch when it is installed) or ``numpy_first``
+            (NumPy, and torch for a model only torch runs).
     """
     if str(method) in FILTER_SPECS:
         return FilterMethod(str(method), dict(filter_kwargs))
     path = SHIPPED_CHECKPOINTS.get(str(method), method)
-    if backend not in ("auto", "numpy", "torch"):
-        raise ValueError(f"backend must be auto, numpy or torch, got {backend!r}")
-    if backend == "numpy" or (backend == "auto" and not torch_available()):
-        return _numpy_method(path, device)
+    if backend not in ("auto", "numpy", "torch", "numpy_first"):
+        raise ValueError(f"backend must be auto, numpy, torch or numpy_first, got {backend!r}")
+    if backend in ("numpy", "numpy_first") or (backend == "auto" and not torch_available()):
+        try:
+            return _numpy_method(path, device)
+        except NeedsTorch:
+            if backend == "numpy" or not torch_available():
+                raise
     if not torch_available():
         raise ValueError("backend torch needs torch: pip install torch, then .[torch]")
     from ..models.checkpoint import load_checkpoint

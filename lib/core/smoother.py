@@ -137,8 +137,9 @@ class Smoother:
             :meth:`ModelSpace.for_user`); the evaluation passes the original's
             convention of its dataset.
         backend: how a checkpoint runs: ``numpy`` (no torch needed; basic
-            SmoothNet and linear models, CPU), ``torch``, or ``auto`` (torch when
-            installed). Both give the same result to 1e-5 in model units.
+            SmoothNet and linear models, CPU), ``torch``, ``auto`` (torch when
+            installed) or ``numpy_first`` (NumPy, torch for a model only torch runs).
+            Both give the same result to 1e-5 in model units.
         threads: CPU threads of offline smoothing (None: every core allowed).
         **filter_kwargs: parameters of a classical filter.
     """

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .registry import ModelSpec
-from .usage_info import FORMAT, CheckpointError, UsageInfo
+from .usage_info import FORMAT, CheckpointError, NeedsTorch, UsageInfo
 
 #: torch storage type -> NumPy dtype (little-endian, as torch writes them).
 STORAGE_DTYPES: dict[str, np.dtype] = {
@@ -169,7 +169,7 @@ def expected_shapes(spec: ModelSpec) -> dict[str, tuple[int, ...]]:
 def _original_spec(state: Mapping[str, np.ndarray]) -> ModelSpec:
     """The basic SmoothNet a bare original ``state_dict`` describes."""
     if any(k.startswith("velocity_branch.") for k in state):
-        raise CheckpointError("the motion-aware model needs torch (pip install torch)")
+        raise NeedsTorch("the motion-aware model needs torch (pip install torch)")
     try:
         hidden, window = state["encoder.0.weight"].shape
         res_hidden = state["res_blocks.0.linear1.weight"].shape[0] if (
@@ -216,14 +216,14 @@ def load_array_checkpoint(path: str | Path) -> ArrayCheckpoint:
         state = {k.removeprefix("module."): v for k, v in state.items()}
         spec = spec or _original_spec(state)
         return ArrayCheckpoint(spec, info, _checked_state(spec, state))
-    except CheckpointError as err:
-        raise CheckpointError(f"{path}: {err}") from None
+    except CheckpointError as err:  # the same kind, naming the file
+        raise type(err)(f"{path}: {err}") from None
 
 
 def _checked_state(spec: ModelSpec, state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """``state`` as float32 arrays after checking its names and shapes against ``spec``."""
     if spec.model_type == "motion_aware":
-        raise CheckpointError("the motion-aware model needs torch (pip install torch)")
+        raise NeedsTorch("the motion-aware model needs torch (pip install torch)")
     expected = expected_shapes(spec)
     if set(state) != set(expected):
         unknown, missing = sorted(set(state) - set(expected)), sorted(set(expected) - set(state))

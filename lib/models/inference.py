@@ -30,7 +30,8 @@ Backend = Literal["numpy", "torch"]
 
 #: Slopes of the encoder's and the residual blocks' LeakyReLU (as in SmoothNet).
 ENCODER_SLOPE, BLOCK_SLOPE = 0.1, 0.2
-#: Floor of a window's noise scale (model units), as in ``models.smoothnet``.
+#: Floor of a window's noise scale (model units), so an exact window is not blown up
+#: (``models.smoothnet`` uses the same).
 NOISE_SCALE_FLOOR = 1e-4
 
 
@@ -108,6 +109,8 @@ class WindowNet:
 
     #: Rows per call that keep a chunk's activations in a core's cache.
     chunk_rows = 2048
+    #: Chunks may run in parallel threads (one buffer set each).
+    parallel = True
 
     def one_thread_each(self) -> AbstractContextManager[Any]:
         """Concurrent calls each on one core: torch's kernels, or the BLAS under NumPy."""
@@ -173,12 +176,12 @@ class WindowNet:
 
     def _mlp(self, x: np.ndarray) -> np.ndarray:
         """Encoder, residual blocks and decoder on ``(rows, W)``; a new ``(rows, W)`` array."""
+        if self._fused is not None:
+            return self._fused(x)
         n = len(x)
         held = self._buffers(n)
         h, g, r, tmp = (held[k][:n] for k in ("h", "g", "r", "tmp"))
         encoder, *blocks, decoder = self.layers
-        if self._fused is not None:
-            return self._fused(x)
         if self.backend == "torch":
             return _torch_mlp(x, encoder, blocks, decoder, h, g, r)
         _affine(x, encoder, h)

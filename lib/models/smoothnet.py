@@ -17,9 +17,7 @@ import torch
 from torch import nn
 
 from .dropout import BernoulliDropout
-
-#: Floor of a window's noise scale (model units), so an exact window is not blown up.
-NOISE_SCALE_FLOOR = 1e-4
+from .inference import BLOCK_SLOPE, ENCODER_SLOPE, NOISE_SCALE_FLOOR
 
 
 def window_noise_scale(x: torch.Tensor) -> torch.Tensor:
@@ -107,7 +105,7 @@ class ResidualBlock(nn.Module):
         self.linear1 = nn.Linear(hidden_size, res_hidden_size)
         self.linear2 = nn.Linear(res_hidden_size, hidden_size)
         self.dropout = BernoulliDropout(dropout)
-        self.activation = nn.LeakyReLU(0.2, inplace=True)
+        self.activation = nn.LeakyReLU(BLOCK_SLOPE, inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(..., H)`` to ``(..., H)``."""
@@ -150,7 +148,7 @@ class TemporalMLP(nn.Module):
         if num_blocks < 0:
             raise ValueError(f"num_blocks must be >= 0, got {num_blocks}")
         self.encoder = nn.Sequential(
-            nn.Linear(input_size, hidden_size), nn.LeakyReLU(0.1, inplace=True)
+            nn.Linear(input_size, hidden_size), nn.LeakyReLU(ENCODER_SLOPE, inplace=True)
         )
         self.res_blocks = nn.ModuleList(
             ResidualBlock(hidden_size, res_hidden_size, dropout) for _ in range(num_blocks)

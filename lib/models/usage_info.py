@@ -13,6 +13,10 @@ class CheckpointError(ValueError):
     """A checkpoint file that cannot be read or does not fit a SmoothNet."""
 
 
+class NeedsTorch(CheckpointError):
+    """A checkpoint whose model only torch can run (the motion-aware one)."""
+
+
 @dataclass
 class UsageInfo:
     """How the model's inputs were prepared in training (all optional).

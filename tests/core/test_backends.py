@@ -74,3 +74,11 @@ def test_without_torch_auto_runs_numpy_and_torch_is_one_line(monkeypatch):
     assert methods.load_method("h36m_fcn_3D_w8").backend == "numpy"
     with pytest.raises(ValueError, match="backend torch needs torch"):
         methods.load_method("h36m_fcn_3D_w8", backend="torch")
+
+
+def test_numpy_first_runs_torch_only_where_the_model_needs_it():
+    from smoothnet.core.methods import load_method
+
+    assert load_method("h36m_fcn_3D_w8", backend="numpy_first").backend == "numpy"
+    motion_aware = load_method("h36m_fcn_3D_w32_motion_aware", "cpu", backend="numpy_first")
+    assert motion_aware.backend == "torch"
