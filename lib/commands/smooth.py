@@ -246,14 +246,11 @@ def measured_summary(reports: list, units: str, model: bool) -> str:
         strength = np.concatenate([r.strength for _, _, r in reports])
         widths = np.concatenate([np.zeros(len(r.strength)) if r.gaussian is None
                                  else r.gaussian for _, _, r in reports])  # fmt: skip
-        by_model = widths == 0
-        if by_model.any():
-            kept = 100 * strength[by_model].mean()
-            lines.append(f"  kept {kept:.0f} % of the model's correction "
-                         "(per joint, as much as the estimated noise explains)")  # fmt: skip
-        if not by_model.all():
-            lines.append(f"  {int((~by_model).sum())} of {len(widths)} joints smoothed with a "
-                         "Gaussian instead (lower estimated risk than the model's)")  # fmt: skip
+        lines.append(f"  kept {100 * strength.mean():.0f} % of the model's correction "
+                     "(per joint, as much as the estimated noise explains)")  # fmt: skip
+        if (widths > 0).any():
+            lines.append(f"  {int((widths > 0).sum())} of {len(widths)} joints smoothed more "
+                         "with a share of a Gaussian (lower estimated risk)")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -44,7 +44,7 @@ from .space import (
     fill_missing,
     missing_joints,
 )
-from .strength import guarded_choice, noise_level
+from .strength import GAUSSIAN_SIGMAS, guarded_choice, noise_level
 
 if TYPE_CHECKING:
     import torch
@@ -74,14 +74,17 @@ class TrackReport:
         strength: ``(K,)`` share of the model's correction kept per joint.
         member: which checkpoint of a family smoothed it (``paced``/``free``), or the
             method's name.
-        gaussian: ``(K,)`` width (frames) of the Gaussian that smoothed each joint where
-            its estimated risk was below the model's (:func:`guarded_choice`), else 0.
+        gaussian: ``(K,)`` width (frames) of the Gaussian mixed into each joint where
+            the blend's estimated risk was below the model's (:func:`guarded_choice`),
+            else 0.
+        gaussian_share: ``(K,)`` that Gaussian's share of the joint's output (0: none).
     """
 
     noise: np.ndarray
     strength: np.ndarray
     member: str = ""
     gaussian: np.ndarray | None = None
+    gaussian_share: np.ndarray | None = None
 
 
 def check_fps(fps: float | None) -> None:
@@ -127,12 +130,10 @@ class Smoother:
             keeps that share everywhere (1: the model's output as it is, the
             default for filters and the research evaluation).
         progress: show a progress bar (on a terminal only) while smoothing.
-        fallback_gaussians: Gaussian widths (frames) that ``strength="auto"`` may pick
-            per joint instead of the model where their estimated risk is lower
-            (:func:`~smoothnet.core.strength.guarded_choice`; e.g.
-            ``strength.GAUSSIAN_SIGMAS``). Off by default: the estimate assumes white
-            noise, and on real detections it picks Gaussians that lose to the model
-            (docs/smoothing.md); on white-noise input it wins.
+        fallback_gaussians: Gaussian widths (frames) that ``strength="auto"`` may mix
+            into the guarded model, per joint, where the blend smooths more and its
+            estimated risk is lower (:func:`~smoothnet.core.strength.guarded_choice`;
+            default ``strength.GAUSSIAN_SIGMAS``; ``()``: the guarded model alone).
         space: the model space (default: the checkpoint's for users,
             :meth:`ModelSpace.for_user`); the evaluation passes the original's
             convention of its dataset.
@@ -156,7 +157,7 @@ class Smoother:
         strength: str | float | None = None,
         progress: bool = False,
         space: ModelSpace | None = None,
-        fallback_gaussians: tuple[float, ...] = (),
+        fallback_gaussians: tuple[float, ...] = GAUSSIAN_SIGMAS,
         backend: BackendChoice = "auto",
         threads: int | None = None,
         **filter_kwargs: Any,
@@ -334,10 +335,11 @@ class Smoother:
             values = method.smooth_values(codec.encode(track), fps)
             return codec.decode(values, num_joints)
 
-        chosen = np.zeros(num_joints)
+        chosen, share = np.zeros(num_joints), np.zeros(num_joints)
         if self.strength == "auto" and self.model is not None:
             done = guarded_choice(smooth, filled, missing, sigmas=self.fallback_gaussians)
-            out, strength, chosen, noise = done.result, done.strength, done.gaussian, done.sigma
+            out, strength, noise = done.result, done.strength, done.sigma
+            chosen, share = done.gaussian, done.share
         else:
             noise = noise_level(filled, missing)
             out = smooth(filled)
@@ -345,7 +347,7 @@ class Smoother:
             if self.strength not in ("auto", 1.0):
                 out = filled + strength[None, :, None] * (out - filled)
         name = member if self.family is not None else method.name
-        report = TrackReport(noise, strength, name, chosen)
+        report = TrackReport(noise, strength, name, chosen, share)
         self.last_report.append(report)
         out[missing] = np.nan
         return out

@@ -23,10 +23,14 @@ towards the input; on a clean track (``sigma = 0``) nothing is changed. With
 Three things are measured per track and joint (every quantity below is
 per joint, over the track's frames and the joint's coordinates):
 
-- ``sigma`` (:func:`noise_level`): the root mean square of the track's third
-  differences over ``sqrt(20)`` (a third difference of white noise has
-  variance ``20 sigma^2``), skipping differences that touch a missing frame;
-  motion leaks into it only at its third derivative;
+- ``sigma`` (:func:`noise_level` over :data:`GUARD_ORDERS`): the root mean
+  square of the track's third differences over ``sqrt(20)`` (a third
+  difference of white noise has variance ``20 sigma^2``), and likewise of its
+  fourth and fifth differences (``sqrt(70)``, ``sqrt(252)``), the smallest of
+  the three, skipping differences that touch a missing frame. Motion leaks
+  into a ``k``-th difference only at its ``k``-th derivative, and less the
+  higher ``k``: fast motion at 12-15 fps inflated the third differences' estimate
+  by up to 10 % and let the guard keep corrections that removed motion;
 - ``div f`` (:func:`divergence`): one random probe, ``eps . (f(x + d eps) -
   f(x)) / d`` with ``eps`` standard normal and ``d`` a tenth of the noise;
 - the strength ``a`` (:func:`sure_strength`), multiplied by ``slack`` before
@@ -45,21 +49,31 @@ per joint, over the track's frames and the joint's coordinates):
   chosen on the tuning half of ``scripts/benchmark_transfer.py``
   (docs/smoothing.md).
 
-The same estimate also says, per joint, whether a plain Gaussian would do
-better than the (guarded) model (:func:`guarded_choice`): a Gaussian filter
-is linear, its divergence is the trace of its matrix (:func:`gaussian_trace`),
-so its risk is estimated exactly as the model's. A network trained on one
-kind of noise under-smooths much stronger white noise, and a track the model
-cannot help (motion far outside its training) is better served by the
-lightest Gaussian than by a share of the model's output. The risks are
-plain SURE (no slack: unbiased under white noise), and the smallest wins.
-Under real detectors' errors, which are not white, it undervalues the model
-and picks Gaussians that lose (docs/smoothing.md), so the ``Smoother`` uses
-it only when asked (``fallback_gaussians``).
+The same estimate also says, per joint, whether mixing a Gaussian into the
+guarded model does better (:func:`guarded_choice`): a Gaussian filter is
+linear, its divergence is the trace of its matrix (:func:`gaussian_trace`), so
+the risk of a blend ``g = m G(x) + (1 - m) h`` of a Gaussian and the guarded
+model ``h`` is estimated exactly as the model's (its divergence is ``m tr G +
+(1 - m) div h``). A network trained on one kind of noise under-smooths white
+noise of another size; the blend with the lowest risk wins, per joint, among
+the widths :data:`GAUSSIAN_SIGMAS` and shares :data:`GAUSSIAN_SHARES`, under
+one condition: **a blend may only smooth more than the guarded model** (its
+divergence is at most the guarded model's). Real detectors' errors are not
+white: a slow, drifting part, which wide smoothing removes, makes white-noise
+SURE rank light smoothing too well, and a light Gaussian chosen on that
+estimate loses to the model on real detections (docs/smoothing.md). Where the
+model smooths too much, the guard above already pulls it back; so the
+Gaussians only ever add smoothing. Shares below 1 hedge the choice: the
+estimate ranks candidates of similar risk less surely than the guard's
+pull-back, and half or three quarters of a Gaussian gain most of its benefit
+on white noise while keeping most of the model's on detector errors. The
+widths, shares and the condition were chosen on the tuning half of
+``scripts/benchmark_transfer.py`` and on the Human3.6M training subjects.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,40 +84,62 @@ DEFAULT_SLACK = 2.0
 #: Track length (frames) from which the slack is :data:`DEFAULT_SLACK`; shorter tracks get
 #: ``1 + (DEFAULT_SLACK - 1) * frames / SLACK_FRAMES`` (plain SURE as frames go to 0).
 SLACK_FRAMES = 256
-#: Widths (frames) of the Gaussians :func:`guarded_choice` weighs against the model.
+#: Widths (frames) of the Gaussians :func:`guarded_choice` mixes into the guarded model.
 GAUSSIAN_SIGMAS: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0)
+#: Shares of the Gaussian in the blends :func:`guarded_choice` weighs (module docstring).
+GAUSSIAN_SHARES: tuple[float, ...] = (0.75, 0.5)
 #: Probe size as a share of the measured noise (the smoother is nearly linear at this scale).
 PROBE_SHARE = 0.1
-#: A third difference of white noise has variance 20 sigma^2 (the sum of squared
-#: binomial coefficients 1, 3, 3, 1).
-THIRD_DIFFERENCE_GAIN = 20.0
+#: Difference orders of the guard's noise level (:func:`noise_level`): the smallest of
+#: the third, fourth and fifth differences' estimates.
+GUARD_ORDERS: tuple[int, ...] = (3, 4, 5)
 
 
-def noise_level(x: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+def noise_level(
+    x: np.ndarray, missing: np.ndarray | None = None, orders: tuple[int, ...] = (3,)
+) -> np.ndarray:
     """Per-joint white-noise standard deviation of a track.
+
+    For each difference order ``k`` of ``orders``, the root mean square of the track's
+    ``k``-th differences over ``sqrt(C(2k, k))`` (the variance gain of a ``k``-th difference
+    of white noise: 20 for third differences, 70 for fourth, 252 for fifth); the smallest
+    over the orders. Motion leaks into a difference less the higher its order (its gain
+    ``(2 sin(w/2))^(2k) / C(2k, k)`` falls with ``k`` below the Nyquist frequency), so fast
+    motion at a low frame rate, which inflates the third differences, inflates the higher
+    ones less.
 
     Args:
         x: ``(T, K, C)`` filled keypoints.
         missing: ``(T, K)`` True where a joint was missing (filled frames are
             smooth by construction and would hide the noise).
+        orders: difference orders (each >= 1).
 
     Returns:
         ``(K,)`` standard deviations; NaN for a joint with fewer than 4 usable
-        third differences.
+        differences of the lowest order.
     """
     x = np.asarray(x, dtype=np.float64)
-    if len(x) < 4:
+    gone = None if missing is None else np.asarray(missing, dtype=bool)
+    levels = [_difference_noise(x, gone, k) for k in sorted(orders)]
+    with np.errstate(invalid="ignore"):
+        sigma = np.fmin.reduce(levels) if len(levels) > 1 else levels[0]
+    sigma[np.isnan(levels[0])] = np.nan
+    return sigma
+
+
+def _difference_noise(x: np.ndarray, gone: np.ndarray | None, order: int) -> np.ndarray:
+    """``(K,)`` white-noise level from the ``order``-th differences (NaN: under 4 usable)."""
+    if len(x) < order + 1:
         return np.full(x.shape[1], np.nan)
-    third = np.diff(x, n=3, axis=0)  # (T - 3, K, C)
-    usable = np.ones(third.shape[:2], dtype=bool)
-    if missing is not None:
-        gone = np.asarray(missing, dtype=bool)
-        for lag in range(4):
-            usable &= ~gone[lag : lag + len(third)]
+    diff = np.diff(x, n=order, axis=0)  # (T - order, K, C)
+    usable = np.ones(diff.shape[:2], dtype=bool)
+    if gone is not None:
+        for lag in range(order + 1):
+            usable &= ~gone[lag : lag + len(diff)]
     counts = usable.sum(axis=0) * x.shape[2]
-    power = np.where(usable[..., None], third**2, 0.0).sum(axis=(0, 2))
+    power = np.where(usable[..., None], diff**2, 0.0).sum(axis=(0, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
-        sigma = np.sqrt(power / counts / THIRD_DIFFERENCE_GAIN)
+        sigma = np.sqrt(power / counts / math.comb(2 * order, order))
     sigma[usable.sum(axis=0) < 4] = np.nan
     return sigma
 
@@ -213,15 +249,20 @@ class GuardResult:
 
     Attributes:
         result: ``(T, K, C)`` the output.
-        strength: ``(K,)`` share of the model's correction kept (0 where a Gaussian won).
+        strength: ``(K,)`` share of the model's correction kept in the guarded model.
         sigma: ``(K,)`` estimated noise level per joint.
-        gaussian: ``(K,)`` width of the Gaussian that smoothed each joint, 0 for the model.
+        gaussian: ``(K,)`` width of the Gaussian mixed into each joint, 0 for none.
+        share: ``(K,)`` the Gaussian's share of each joint's output (0 for none).
+        divergence: ``(K,)`` estimated divergence of each joint's output (how many of
+            its ``T x C`` values it passes through; NaN where no noise was measured).
     """
 
     result: np.ndarray
     strength: np.ndarray
     sigma: np.ndarray
     gaussian: np.ndarray
+    share: np.ndarray
+    divergence: np.ndarray
 
 
 def guarded_choice(
@@ -230,9 +271,11 @@ def guarded_choice(
     missing: np.ndarray | None = None,
     slack: float | None = None,
     sigmas: tuple[float, ...] = GAUSSIAN_SIGMAS,
+    shares: tuple[float, ...] = GAUSSIAN_SHARES,
 ) -> GuardResult:
-    """The guarded model (:func:`guarded`) or, per joint, the Gaussian of ``sigmas`` whose
-    estimated risk is lower (module docstring).
+    """The guarded model (:func:`guarded`) or, per joint, its blend with a Gaussian of
+    ``sigmas`` at a share of ``shares`` that smooths more and whose estimated risk is
+    lower (module docstring).
 
     Args:
         smoother: maps a ``(T, K, C)`` track to its smoothed ``(T, K, C)``.
@@ -240,37 +283,49 @@ def guarded_choice(
         missing: ``(T, K)`` True where a joint was missing.
         slack: see :func:`sure_strength` (None: :func:`default_slack` of the length).
         sigmas: Gaussian widths in frames (empty: the guarded model alone).
+        shares: shares of the Gaussian in a blend, each in (0, 1].
     """
     from ..models.filters import gaussian
 
     x = np.asarray(x, dtype=np.float64)
     frames, joints, coords = x.shape
     smoothed = smoother(x)
-    sigma = noise_level(x, missing)
+    sigma = noise_level(x, missing, GUARD_ORDERS)
     usable = np.isfinite(sigma) & (sigma > 0)
     none = np.zeros(joints)
     if not usable.any():
         strength = np.where(np.isfinite(sigma), 0.0, 1.0)  # exact (noise-free) joints stay
-        return GuardResult(x + strength[None, :, None] * (smoothed - x), strength, sigma, none)
+        guarded_x = x + strength[None, :, None] * (smoothed - x)
+        unknown = np.full(joints, np.nan)
+        return GuardResult(guarded_x, strength, sigma, none, none.copy(), unknown)
     if slack is None:
         slack = default_slack(frames)
     step = PROBE_SHARE * np.where(usable, sigma, np.nanmedian(sigma[usable]))
     div = divergence(smoother, x, smoothed, step)
     strength = sure_strength(x, smoothed, sigma, div, slack)
-    result = x + strength[None, :, None] * (smoothed - x)
+    model = x + strength[None, :, None] * (smoothed - x)
     values = frames * coords
     variance = np.where(usable, sigma, 0.0) ** 2
-    change = ((result - x) ** 2).sum(axis=(0, 2))
-    kept_div = (1 - strength) * values + strength * div
-    risk = change - values * variance + 2 * variance * kept_div
-    chosen = none.copy()
+    model_div = (1 - strength) * values + strength * div
+
+    def risk(candidate: np.ndarray, candidate_div: np.ndarray) -> np.ndarray:
+        moved = ((candidate - x) ** 2).sum(axis=(0, 2))
+        return moved - values * variance + 2 * variance * candidate_div
+
+    result, result_div = model.copy(), model_div.copy()
+    best = risk(model, model_div)
+    chosen, chosen_share = none.copy(), none.copy()
     for width in sigmas:
         filtered = gaussian(x, sigma=width)
         trace = coords * gaussian_trace(frames, width)
-        moved = ((filtered - x) ** 2).sum(axis=(0, 2))
-        candidate = moved - values * variance + 2 * variance * trace
-        better = usable & (candidate < risk)
-        result[:, better] = filtered[:, better]
-        risk = np.where(better, candidate, risk)
-        chosen[better], strength[better] = width, 0.0
-    return GuardResult(result, strength, sigma, chosen)
+        for share in shares:
+            blend = share * filtered + (1 - share) * model
+            blend_div = share * trace + (1 - share) * model_div
+            estimate = risk(blend, blend_div)
+            better = usable & (estimate < best) & (blend_div <= model_div)
+            result[:, better] = blend[:, better]
+            best = np.where(better, estimate, best)
+            result_div = np.where(better, blend_div, result_div)
+            chosen[better], chosen_share[better] = width, share
+    result_div[~usable] = np.nan
+    return GuardResult(result, strength, sigma, chosen, chosen_share, result_div)

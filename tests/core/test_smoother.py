@@ -350,14 +350,14 @@ def test_strength_blends_towards_the_input_and_reports_per_joint(random_model):
     out = random_model.smooth(x)
     (report,) = random_model.last_report
     assert np.all((report.strength >= 0) & (report.strength <= 1))
-    # Per joint: a share of the model's correction, or a Gaussian where its risk was lower.
-    model = report.gaussian == 0
-    assert model.any() or report.strength.sum() == 0
-    blend = (out - x)[:, :, 0] / np.where(np.abs(full - x) > 1e-9, full - x, 1)[:, :, 0]
-    np.testing.assert_allclose(np.median(blend, axis=0)[model], report.strength[model], atol=1e-6)
-    for joint in np.flatnonzero(~model):
-        expected = gaussian(x[:, joint], sigma=report.gaussian[joint])
-        np.testing.assert_allclose(out[:, joint], expected, atol=1e-9)
+    # Per joint: a share of the model's correction (the guarded model), blended with a
+    # share of a Gaussian where that lowered the estimated risk.
+    guarded = x + report.strength[None, :, None] * (full - x)
+    share = report.gaussian_share[None, :, None]
+    widths = np.where(report.gaussian > 0, report.gaussian, 1.0)
+    filtered = np.stack([gaussian(x[:, j], sigma=w) for j, w in enumerate(widths)], axis=1)
+    np.testing.assert_allclose(out, share * filtered + (1 - share) * guarded, atol=1e-6)
+    assert ((report.gaussian > 0) == (report.gaussian_share > 0)).all()
 
 
 def test_image_size_of_another_frame_draws_one_warning(tmp_path, caplog):
@@ -376,19 +376,19 @@ def test_image_size_of_another_frame_draws_one_warning(tmp_path, caplog):
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
 
 
-def test_fallback_gaussians_are_opt_in(tmp_path):
-    """An identity model leaves noise in; with fallback Gaussians the guard smooths each
-    joint with the Gaussian of lower estimated risk instead."""
-    from smoothnet.core.strength import GAUSSIAN_SIGMAS
-
+def test_gaussian_blends_are_on_by_default_and_can_be_switched_off(tmp_path):
+    """An identity model leaves noise in; by default the guard blends each joint with a
+    share of the Gaussian of lowest estimated risk; ``fallback_gaussians=()`` leaves the
+    guarded model alone."""
     x = motion(200)
     path = identity_checkpoint(tmp_path / "id.pth")
-    plain = Smoother(path, device="cpu")
+    plain = Smoother(path, device="cpu", fallback_gaussians=())
     np.testing.assert_allclose(plain.smooth(x), x, atol=1e-4 * np.abs(x).max())
     assert (plain.last_report[0].gaussian == 0).all()
-    chosen = Smoother(path, device="cpu", fallback_gaussians=GAUSSIAN_SIGMAS)
+    chosen = Smoother(path, device="cpu")
     out = chosen.smooth(x)
-    widths = chosen.last_report[0].gaussian
-    assert (widths > 0).all()
-    for joint, width in enumerate(widths):
-        np.testing.assert_allclose(out[:, joint], gaussian(x[:, joint], sigma=width), atol=1e-9)
+    report = chosen.last_report[0]
+    assert (report.gaussian > 0).all() and (report.gaussian_share > 0).all()
+    for joint, (width, share) in enumerate(zip(report.gaussian, report.gaussian_share)):
+        expected = share * gaussian(x[:, joint], sigma=width) + (1 - share) * x[:, joint]
+        np.testing.assert_allclose(out[:, joint], expected, atol=1e-4 * np.abs(x).max())

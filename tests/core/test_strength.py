@@ -24,6 +24,24 @@ def test_noise_level_recovers_white_noise_per_joint_and_skips_missing_frames():
     assert np.isnan(noise_level(x[:3])).all()
 
 
+def test_higher_difference_orders_see_less_of_fast_motion_and_the_same_white_noise():
+    """A 2 Hz swing at 12 fps with 0.01 of white noise: the third differences read the
+    motion as 0.16 of noise; the smallest of the third to fifth orders' estimates is 3.5x
+    lower. On white noise alone every order reads the same level."""
+    rng = np.random.default_rng(0)
+    t = np.arange(300)[:, None, None] / 12.0
+    swing = np.sin(2 * np.pi * 2.0 * t + rng.uniform(0, 6, size=(1, 3, 2)))
+    x = swing + rng.normal(scale=0.01, size=(300, 3, 2))
+    third, lowest = noise_level(x), noise_level(x, orders=(3, 4, 5))
+    assert (third > 0.15).all() and (lowest < third / 3.4).all()
+    # the fifth difference of the swing alone: (2 sin(pi/6))^5 / sqrt(252) of its RMS
+    swing_fifth = (2 * np.sin(np.pi * 2.0 / 12.0)) ** 5 / np.sqrt(252) / np.sqrt(2)
+    np.testing.assert_allclose(lowest, np.hypot(swing_fifth, 0.01), rtol=0.1)
+    white = rng.normal(scale=0.1, size=(20000, 2, 2))
+    for orders in ((3,), (4,), (5,), (3, 4, 5)):
+        np.testing.assert_allclose(noise_level(white, orders=orders), 0.1, rtol=0.03)
+
+
 def test_divergence_of_a_linear_smoother_is_its_trace():
     length, sigma = 400, 2.0
     matrix = gaussian_matrix(length, sigma)
@@ -127,17 +145,51 @@ def slow_noisy_track(seed, frames=400, joints=3):
     return clean, clean + rng.normal(scale=0.1, size=clean.shape)
 
 
-def test_a_model_that_does_nothing_loses_to_a_gaussian_on_every_joint():
-    from smoothnet.core.strength import GAUSSIAN_SIGMAS, guarded_choice
+def test_a_model_that_does_nothing_is_blended_with_a_gaussian_on_every_joint():
+    from smoothnet.core.strength import GAUSSIAN_SHARES, GAUSSIAN_SIGMAS, guarded_choice
     from smoothnet.models.filters import gaussian
 
     clean, noisy = slow_noisy_track(0)
     done = guarded_choice(lambda x: x.copy(), noisy)
     assert set(done.gaussian) <= set(GAUSSIAN_SIGMAS) and (done.gaussian > 0).all()
-    assert (done.strength == 0).all()
-    for joint, width in enumerate(done.gaussian):
-        np.testing.assert_allclose(done.result[:, joint], gaussian(noisy, sigma=width)[:, joint])
-    assert np.abs(done.result - clean).mean() < 0.5 * np.abs(noisy - clean).mean()
+    assert set(done.share) <= set(GAUSSIAN_SHARES)
+    for joint, (width, share) in enumerate(zip(done.gaussian, done.share)):
+        blend = share * gaussian(noisy, sigma=width) + (1 - share) * noisy
+        np.testing.assert_allclose(done.result[:, joint], blend[:, joint])
+    assert np.abs(done.result - clean).mean() < 0.6 * np.abs(noisy - clean).mean()
+
+
+def sure_risk(x, out, sigma, div):
+    """Stein's estimate of the squared error of ``out``, per joint (white noise ``sigma``)."""
+    values = x.shape[0] * x.shape[2]
+    return ((out - x) ** 2).sum(axis=(0, 2)) - values * sigma**2 + 2 * sigma**2 * div
+
+
+def test_blends_only_ever_smooth_more_and_lower_the_estimated_risk():
+    """A model that smooths too much, but within what the guard lets through: the lightest
+    Gaussian has a lower estimated risk than the guarded model on every joint, yet it
+    smooths less, so it is never mixed in; whatever blend is chosen passes fewer values
+    through than the guarded model and lowers the estimate."""
+    from smoothnet.core.strength import gaussian_trace, guarded_choice
+    from smoothnet.models.filters import gaussian
+
+    rng = np.random.default_rng(3)
+    t = np.arange(300)[:, None, None] / 30.0
+    clean = np.sin(2 * np.pi * 0.5 * t + rng.uniform(0, 6, size=(1, 4, 2)))
+    noisy = clean + rng.normal(scale=0.05, size=clean.shape)
+
+    def model(x):
+        return gaussian_filter1d(x, 3.0, axis=0, mode="nearest")
+
+    guarded_only = guarded_choice(model, noisy, sigmas=())
+    assert (guarded_only.strength == 1).all()
+    done = guarded_choice(model, noisy)
+    risk_model = sure_risk(noisy, guarded_only.result, done.sigma, guarded_only.divergence)
+    light = sure_risk(noisy, gaussian(noisy, sigma=1.0), done.sigma, 2 * gaussian_trace(300, 1))
+    assert (light < risk_model).all()
+    assert not (done.gaussian == 1.0).any()
+    assert (done.divergence <= guarded_only.divergence + 1e-9).all()
+    assert (sure_risk(noisy, done.result, done.sigma, done.divergence) <= risk_model).all()
 
 
 def test_a_model_better_than_every_gaussian_is_kept():
