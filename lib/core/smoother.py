@@ -44,7 +44,7 @@ from .space import (
     fill_missing,
     missing_joints,
 )
-from .strength import GAUSSIAN_SIGMAS, guarded_choice, noise_level
+from .strength import GAUSSIAN_SIGMAS, GUARD_ORDERS, guarded_choice, noise_level
 
 if TYPE_CHECKING:
     import torch
@@ -341,7 +341,7 @@ class Smoother:
             out, strength, noise = done.result, done.strength, done.sigma
             chosen, share = done.gaussian, done.share
         else:
-            noise = noise_level(filled, missing)
+            noise = noise_level(filled, missing, GUARD_ORDERS)  # as the guard measures it
             out = smooth(filled)
             strength = np.full(num_joints, 1.0 if self.strength == "auto" else self.strength)
             if self.strength not in ("auto", 1.0):

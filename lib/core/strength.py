@@ -121,8 +121,7 @@ def noise_level(
     x = np.asarray(x, dtype=np.float64)
     gone = None if missing is None else np.asarray(missing, dtype=bool)
     levels = [_difference_noise(x, gone, k) for k in sorted(orders)]
-    with np.errstate(invalid="ignore"):
-        sigma = np.fmin.reduce(levels) if len(levels) > 1 else levels[0]
+    sigma = np.fmin.reduce(levels)
     sigma[np.isnan(levels[0])] = np.nan
     return sigma
 
@@ -316,13 +315,18 @@ def guarded_choice(
     best = risk(model, model_div)
     chosen, chosen_share = none.copy(), none.copy()
     for width in sigmas:
-        filtered = gaussian(x, sigma=width)
         trace = coords * gaussian_trace(frames, width)
+        # A blend smooths at least as much as the guarded model (its divergence is no
+        # larger) exactly where the Gaussian alone does, whatever its share.
+        smooths_more = usable & (trace <= model_div)
+        if not smooths_more.any():
+            continue
+        filtered = gaussian(x, sigma=width)
         for share in shares:
             blend = share * filtered + (1 - share) * model
             blend_div = share * trace + (1 - share) * model_div
             estimate = risk(blend, blend_div)
-            better = usable & (estimate < best) & (blend_div <= model_div)
+            better = smooths_more & (estimate < best)
             result[:, better] = blend[:, better]
             best = np.where(better, estimate, best)
             result_div = np.where(better, blend_div, result_div)
