@@ -29,7 +29,9 @@ Sections (CPU unless ``--device``):
   step) with the H36M-FCN architecture (H/R/B = 512/128/5), W = 32, 17
   joints x 3, before (``nn.Dropout``, batch 1,024), intermediate steps and
   after (``BernoulliDropout`` with NumPy-drawn masks, fused Adam, batch 128),
-  with the fraction of the measured matmul rate each reaches.
+  with the fraction of the measured matmul rate each reaches, and the same for the
+  step's matrix products timed alone on its own shapes (the ceiling of any step made
+  of them).
 
 Results are printed and written as JSON (``--output``).
 
@@ -42,6 +44,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -197,6 +200,31 @@ def _training_rate(
     return seconds, batch / seconds
 
 
+def step_products_seconds(spec: ModelSpec, batch: int, repeats: int = 5) -> float:
+    """Seconds of the matrix products of one training step alone, on the step's own shapes.
+
+    For every linear layer of ``spec`` (``rows = batch * JOINTS * COORDS``, ``(rows, in)``
+    activations, ``(out, in)`` weights): the forward ``addmm``, the input gradient
+    ``(rows, out) @ (out, in)`` and the weight gradient ``(out, rows) @ (rows, in)``, run
+    back to back on preallocated tensors with nothing else: the fastest a step built from
+    these products could be (its ceiling), whatever is done between them.
+    """
+    model = spec.build()
+    rows = batch * JOINTS * COORDS
+    shapes = [(m.in_features, m.out_features) for m in model.modules()
+              if isinstance(m, torch.nn.Linear)]  # fmt: skip
+    tensors = [(torch.randn(rows, n_in), torch.randn(n_out, n_in), torch.randn(n_out),
+                torch.randn(rows, n_out)) for n_in, n_out in shapes]  # fmt: skip
+
+    def products() -> None:
+        for x, w, b, g in tensors:
+            torch.addmm(b, x, w.t())
+            torch.mm(g, w)
+            torch.mm(g.t(), x)
+
+    return best_time(products, repeats=repeats)
+
+
 #: Training-step configurations, from the original's settings to the shipped ones:
 #: (name, batch, dropout kind, fused Adam).
 TRAINING_CONFIGURATIONS = (
@@ -221,7 +249,10 @@ def training_section(steps: int = 5, rounds: int = 3) -> dict[str, object]:
     ``rounds`` interleaved rounds and its best round kept, so a passing load
     does not favour one of them. The matmul fraction counts the linear layers'
     multiply-adds, three times (forward, two backward products), against the
-    measured dense float32 rate.
+    measured dense float32 rate (a 2048² product). The same products on the step's
+    own shapes, timed alone (:func:`step_products_seconds`), give the ceiling of any
+    step built from them: their own fraction of that rate, and the share of the step's
+    time they take.
     """
     spec = ModelSpec(32, "smoothnet", 512, 128, 5, 0.25)
     rate = matmul_rate(torch.device("cpu"))
@@ -236,19 +267,28 @@ def training_section(steps: int = 5, rounds: int = 3) -> dict[str, object]:
         )
     )
     best: dict[str, tuple[float, float]] = {}
+    ceiling: dict[int, float] = {}
     for _ in range(rounds):
         for name, batch, dropout, fused in TRAINING_CONFIGURATIONS:
             seconds, windows = _training_rate(spec, batch, dropout, fused, steps)
             if name not in best or windows > best[name][1]:
                 best[name] = (seconds, windows)
+            alone = step_products_seconds(spec, batch)
+            ceiling[batch] = min(ceiling.get(batch, math.inf), alone)
     rows = {}
     for name, batch, dropout, fused in TRAINING_CONFIGURATIONS:
         seconds, windows = best[name]
         fraction = 3 * 2 * macs_per_window * windows / rate
+        products_fraction = 3 * 2 * macs_per_window * batch / ceiling[batch] / rate
         rows[name] = {"batch": batch, "dropout": dropout, "fused_adam": fused,
                       "seconds_per_step": seconds, "windows_per_s": windows,
-                      "matmul_fraction": fraction}  # fmt: skip
-        print(f"training, {name}: {windows:.0f} windows/s ({fraction:.0%} of the matmul rate)")
+                      "matmul_fraction": fraction,
+                      "products_alone_seconds": ceiling[batch],
+                      "products_alone_matmul_fraction": products_fraction,
+                      "share_of_products_alone": ceiling[batch] / seconds}  # fmt: skip
+        print(f"training, {name}: {windows:.0f} windows/s ({fraction:.0%} of the matmul rate; "
+              f"its products alone reach {products_fraction:.0%}, the step runs at "
+              f"{ceiling[batch] / seconds:.0%} of them)")  # fmt: skip
     before = rows[TRAINING_CONFIGURATIONS[0][0]]["windows_per_s"]
     after = rows[TRAINING_CONFIGURATIONS[-1][0]]["windows_per_s"]
     print(f"training speed-up: {after / before:.2f}x; dense matmul {rate / 1e9:.1f} GFLOP/s")
