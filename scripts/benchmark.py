@@ -23,6 +23,8 @@ Sections (CPU unless ``--device``):
   1, 2, 4, 8.
 - ``render``: seconds to render 1,000 frames of a 3D clip (17 joints, three
   panels and two curves, 1280 x 720) to MP4 with every available core.
+- ``default``: seconds of the shipped default smoother on a 27,000-frame track (2D
+  and 3D), its divergence probed on blocks (shipped) and over the whole track.
 - ``online``: frames/s of ``OnlineSmoother.update`` on one CPU thread for 1
   and 10 people, 17 joints x 3, W = 32 (512/256/3), causal.
 - ``training``: training throughput (windows/s, forward + backward + Adam
@@ -296,6 +298,49 @@ def training_section(steps: int = 5, rounds: int = 3) -> dict[str, object]:
             "speedup": after / before}  # fmt: skip
 
 
+def default_section(num_frames: int = 27_000, rounds: int = 2) -> dict[str, object]:
+    """Seconds of the shipped default :class:`Smoother` on one ``(T, 17, C)`` track, 2D
+    and 3D, with the guard's divergence probed on blocks (what ships) and over the whole
+    track (a second full model pass, as before), timed in interleaved rounds, best kept;
+    and how far the two outputs are apart."""
+    from smoothnet.core import methods
+    from smoothnet.core.smoother import Smoother
+    from smoothnet.core.strength import probe_length
+    from smoothnet.models.shipped import default_method
+    from smoothnet.prep.synthetic import noisy_detection, smooth_motion
+
+    block_reach = methods.WindowModel.probe_reach
+    rows = {}
+    for dims, scale in ((2, 200.0), (3, 1.0)):
+        rng = np.random.default_rng(0)
+        gt = scale * smooth_motion(num_frames, JOINTS, dims, 30.0, rng) + (500 if dims == 2 else 0)
+        x = noisy_detection(gt, 0.01 * scale, rng).astype(np.float32)
+        smoother = Smoother(default_method(dims), device="cpu")
+        best = {"blocks": np.inf, "whole track": np.inf}
+        outputs = {}
+        try:
+            for _ in range(rounds):
+                for name in best:
+                    methods.WindowModel.probe_reach = (
+                        block_reach if name == "blocks" else (lambda self, fps=None: None)
+                    )
+                    start = time.perf_counter()
+                    outputs[name] = smoother.smooth(x)
+                    best[name] = min(best[name], time.perf_counter() - start)
+        finally:
+            methods.WindowModel.probe_reach = block_reach
+        apart = float(np.abs(outputs["blocks"] - outputs["whole track"]).max())
+        errors = {k: float(np.linalg.norm(v - gt, axis=-1).mean()) for k, v in outputs.items()}
+        probed = probe_length(num_frames, block_reach(smoother.method))
+        rows[f"{dims}D"] = {"seconds": best, "max_difference": apart, "mpjpe": errors,
+                            "probed_frames": probed}  # fmt: skip
+        print(f"default {dims}D, T {num_frames}: blocks {best['blocks']:.1f} s, whole-track "
+              f"probe {best['whole track']:.1f} s ({best['whole track'] / best['blocks']:.2f}x); "
+              f"outputs at most {apart:.3g} apart, MPJPE {errors['blocks']:.4g} / "
+              f"{errors['whole track']:.4g}")  # fmt: skip
+    return {"frames": num_frames, "rows": rows}
+
+
 def render_section(num_frames: int = 1000) -> dict[str, object]:
     import tempfile
 
@@ -349,13 +394,13 @@ def online_section(frames: int = 300) -> dict[str, object]:
     return {"threads": 1, "rows": rows}
 
 
-SECTIONS = ("offline", "memory", "coldstart", "stride", "online", "render", "training")
+SECTIONS = ("offline", "memory", "coldstart", "stride", "online", "render", "training", "default")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--sections", default="offline,memory,coldstart,stride,online,render,training",
+        "--sections", default="offline,memory,coldstart,stride,online,render,training,default",
         help=f"comma list of: {', '.join(SECTIONS)}",
     )  # fmt: skip
     parser.add_argument("--lengths", default="1000,20000", help="T of the offline section")
@@ -382,6 +427,7 @@ def main() -> None:
         "online": online_section,
         "render": render_section,
         "training": training_section,
+        "default": default_section,
     }
     for name in sections:
         result[name] = runs[name]()

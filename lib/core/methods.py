@@ -114,6 +114,16 @@ class WindowModel:
             return False
         return not covered[0] / 1.1 <= fps <= covered[1] * 1.1
 
+    def probe_reach(self, fps: float | None = None) -> int | None:
+        """Frames either side of a frame that its smoothed value depends on, where
+        :meth:`smooth_values` of a stretch of frames gives exactly the values the whole
+        track gives away from the stretch's ends (stride 1, no resampling): a window
+        and two frames. None otherwise (window starts or resampled frames would move with
+        the stretch)."""
+        if self.stride != 1 or self.resamples(fps):
+            return None
+        return self.window_size + 2
+
     def smooth_values(self, values: np.ndarray, fps: float | None = None) -> np.ndarray:
         if self.resamples(fps) and len(values) >= 2:
             t_in, t_model = frame_grid(len(values), fps, self.info.fps)

@@ -44,7 +44,7 @@ from .space import (
     fill_missing,
     missing_joints,
 )
-from .strength import GAUSSIAN_SIGMAS, GUARD_ORDERS, guarded_choice, noise_level
+from .strength import GAUSSIAN_SIGMAS, GUARD_ORDERS, guarded_choice, noise_level, probe_length
 
 if TYPE_CHECKING:
     import torch
@@ -283,8 +283,13 @@ class Smoother:
         people = data[:, None] if data.ndim == 3 else data
         conf = _checked_confidence(confidence, data)
         self.last_report = []
-        passes = 2 if self.strength == "auto" and self.model is not None else 1
-        total = people.shape[0] * people.shape[1] * passes
+        frames = people.shape[0]
+        probed = 0
+        if self.strength == "auto" and self.model is not None:  # the divergence probe
+            reaches = [getattr(m, "probe_reach", lambda _: None)(fps)
+                       for m in self.members.values()]  # fmt: skip
+            probed = probe_length(frames, None if None in reaches else max(reaches))
+        total = (frames + probed) * people.shape[1]
         with tqdm(
             total=total,
             unit="frame",
@@ -337,7 +342,10 @@ class Smoother:
 
         chosen, share = np.zeros(num_joints), np.zeros(num_joints)
         if self.strength == "auto" and self.model is not None:
-            done = guarded_choice(smooth, filled, missing, sigmas=self.fallback_gaussians)
+            reach = method.probe_reach(fps)
+            done = guarded_choice(
+                smooth, filled, missing, sigmas=self.fallback_gaussians, reach=reach
+            )
             out, strength, noise = done.result, done.strength, done.sigma
             chosen, share = done.gaussian, done.share
         else:

@@ -32,7 +32,10 @@ per joint, over the track's frames and the joint's coordinates):
   higher ``k``: fast motion at 12-15 fps inflated the third differences' estimate
   by up to 10 % and let the guard keep corrections that removed motion;
 - ``div f`` (:func:`divergence`): one random probe, ``eps . (f(x + d eps) -
-  f(x)) / d`` with ``eps`` standard normal and ``d`` a tenth of the noise;
+  f(x)) / d`` with ``eps`` standard normal and ``d`` a tenth of the noise; on
+  tracks longer than :data:`PROBE_FRAMES` frames, over evenly spread blocks of
+  that many frames in all, scaled to the track (:func:`probe_blocks`: the
+  second pass then costs a fraction of the first);
 - the strength ``a`` (:func:`sure_strength`), multiplied by ``slack`` before
   clipping to [0, 1]. Real detectors' errors are not white: bursts and slow
   drift, which a model trained on such errors rightly removes, raise
@@ -90,6 +93,13 @@ GAUSSIAN_SIGMAS: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0)
 GAUSSIAN_SHARES: tuple[float, ...] = (0.75, 0.5)
 #: Probe size as a share of the measured noise (the smoother is nearly linear at this scale).
 PROBE_SHARE = 0.1
+#: Tracks longer than this (frames) are probed for their divergence on blocks of this
+#: many frames in all, when the smoother's reach is known (:func:`probe_blocks`).
+PROBE_FRAMES = 8192
+#: Interior blocks of a block probe.
+PROBE_BLOCKS = 8
+#: Frames at each end of a track that a block probe always covers.
+PROBE_EDGE = 64
 #: Difference orders of the guard's noise level (:func:`noise_level`): the smallest of
 #: the third, fourth and fifth differences' estimates.
 GUARD_ORDERS: tuple[int, ...] = (3, 4, 5)
@@ -149,28 +159,87 @@ def default_slack(frames: int) -> float:
     return 1.0 + (DEFAULT_SLACK - 1.0) * min(1.0, frames / SLACK_FRAMES)
 
 
+@dataclass(frozen=True)
+class ProbeBlock:
+    """Frames ``[start, stop)`` the divergence probe perturbs, run through the smoother
+    as frames ``[first, last)`` (the block and ``reach`` frames either side), its sum
+    counted ``weight`` times."""
+
+    start: int
+    stop: int
+    first: int
+    last: int
+    weight: float
+
+
+def probe_blocks(frames: int, reach: int | None = None) -> list[ProbeBlock]:
+    """Where :func:`divergence` probes a track of ``frames`` frames.
+
+    The whole track (one block), unless ``reach`` is given and the track is longer than
+    :data:`PROBE_FRAMES`: then :data:`PROBE_EDGE` frames at each end (counted once: the
+    smoother behaves differently near the ends) and :data:`PROBE_BLOCKS` evenly spread
+    interior blocks of equal length, :data:`PROBE_FRAMES` frames in all, whose sums stand
+    for the whole interior (weighted by the interior's length over theirs). The estimate
+    stays unbiased; it costs a smoother pass over about ``PROBE_FRAMES`` frames instead
+    of ``frames``.
+
+    Args:
+        frames: the track's length T.
+        reach: how many frames either side of a frame its smoothed value depends on
+            (None: unknown, probe the whole track).
+    """
+    if reach is None or frames <= PROBE_FRAMES:
+        return [ProbeBlock(0, frames, 0, frames, 1.0)]
+    interior = frames - 2 * PROBE_EDGE
+    length = (PROBE_FRAMES - 2 * PROBE_EDGE) // PROBE_BLOCKS
+    weight = interior / (length * PROBE_BLOCKS)
+    spacing = interior / PROBE_BLOCKS
+    starts = [PROBE_EDGE + int(spacing * (k + 0.5)) - length // 2 for k in range(PROBE_BLOCKS)]
+    spans = [(0, PROBE_EDGE, 1.0), *((a, a + length, weight) for a in starts),
+             (frames - PROBE_EDGE, frames, 1.0)]  # fmt: skip
+    return [ProbeBlock(a, b, max(0, a - reach), min(frames, b + reach), w) for a, b, w in spans]
+
+
+def probe_length(frames: int, reach: int | None = None) -> int:
+    """Frames the smoother runs over for :func:`divergence`'s probe of a ``frames``-frame
+    track (for progress bars)."""
+    return sum(block.last - block.first for block in probe_blocks(frames, reach))
+
+
 def divergence(
     smoother: Callable[[np.ndarray], np.ndarray],
     x: np.ndarray,
     smoothed: np.ndarray,
     step: np.ndarray,
     seed: int = 0,
+    reach: int | None = None,
 ) -> np.ndarray:
     """Per-joint divergence of ``smoother`` at ``x`` by one random probe.
 
     Args:
-        smoother: maps ``(T, K, C)`` to ``(T, K, C)``.
+        smoother: maps ``(T, K, C)`` to ``(T, K, C)``; a contiguous stretch of frames
+            ``x[a:b]`` to the same frames' values where it is more than ``reach`` frames
+            from both ends of the stretch (a window model with fixed encoding constants).
         x: ``(T, K, C)`` the input.
         smoothed: ``smoother(x)``.
         step: ``(K,)`` probe size per joint (> 0).
         seed: seed of the probe (fixed: the same track gives the same result).
+        reach: frames either side that a smoothed frame depends on; with it, long
+            tracks are probed on blocks (:func:`probe_blocks`). None: the whole track.
 
     Returns:
         ``(K,)`` estimates of ``sum_i df_i/dx_i`` over each joint's values.
     """
     probe = np.random.default_rng(seed).standard_normal(x.shape)
-    moved = smoother(x + probe * step[None, :, None])
-    return (probe * (moved - smoothed)).sum(axis=(0, 2)) / step
+    total = np.zeros(x.shape[1])
+    for block in probe_blocks(len(x), reach):
+        stretch = x[block.first : block.last].copy()
+        inner = slice(block.start - block.first, block.stop - block.first)
+        stretch[inner] += probe[block.start : block.stop] * step[None, :, None]
+        moved = smoother(stretch)[inner]
+        change = moved - smoothed[block.start : block.stop]
+        total += block.weight * (probe[block.start : block.stop] * change).sum(axis=(0, 2))
+    return total / step
 
 
 def sure_strength(
@@ -271,6 +340,7 @@ def guarded_choice(
     slack: float | None = None,
     sigmas: tuple[float, ...] = GAUSSIAN_SIGMAS,
     shares: tuple[float, ...] = GAUSSIAN_SHARES,
+    reach: int | None = None,
 ) -> GuardResult:
     """The guarded model (:func:`guarded`) or, per joint, its blend with a Gaussian of
     ``sigmas`` at a share of ``shares`` that smooths more and whose estimated risk is
@@ -283,6 +353,8 @@ def guarded_choice(
         slack: see :func:`sure_strength` (None: :func:`default_slack` of the length).
         sigmas: Gaussian widths in frames (empty: the guarded model alone).
         shares: shares of the Gaussian in a blend, each in (0, 1].
+        reach: frames either side that a smoothed frame depends on (:func:`divergence`;
+            None: the probe runs over the whole track).
     """
     from ..models.filters import gaussian
 
@@ -300,7 +372,7 @@ def guarded_choice(
     if slack is None:
         slack = default_slack(frames)
     step = PROBE_SHARE * np.where(usable, sigma, np.nanmedian(sigma[usable]))
-    div = divergence(smoother, x, smoothed, step)
+    div = divergence(smoother, x, smoothed, step, reach=reach)
     strength = sure_strength(x, smoothed, sigma, div, slack)
     model = x + strength[None, :, None] * (smoothed - x)
     values = frames * coords

@@ -392,3 +392,44 @@ def test_gaussian_blends_are_on_by_default_and_can_be_switched_off(tmp_path):
     for joint, (width, share) in enumerate(zip(report.gaussian, report.gaussian_share)):
         expected = share * gaussian(x[:, joint], sigma=width) + (1 - share) * x[:, joint]
         np.testing.assert_allclose(out[:, joint], expected, atol=1e-4 * np.abs(x).max())
+
+
+def test_long_tracks_probe_the_divergence_on_blocks_and_match_a_whole_track_probe(
+    tmp_path, monkeypatch
+):
+    """Beyond PROBE_FRAMES frames the guard's second model pass runs over stretches of
+    PROBE_FRAMES frames (and a window either side) only; the strengths and the output
+    match those of a probe over the whole track."""
+    from smoothnet.core.methods import WindowModel
+    from smoothnet.core.strength import PROBE_FRAMES, probe_length
+
+    path = random_checkpoint(tmp_path / "r.pth")
+    frames = PROBE_FRAMES + 3000
+    rng = np.random.default_rng(4)
+    gt = smooth_motion(frames, 4, 3, 30.0, rng)
+    x = noisy_detection(gt, 0.02, rng)
+    advanced = []
+    monkeypatch.setattr(Smoother, "_advance", lambda self, n: advanced.append(n))
+    blocks = Smoother(path, device="cpu")
+    assert blocks.method.probe_reach() == W + 2
+    out = blocks.smooth(x)
+    probed = probe_length(frames, W + 2)
+    assert sum(advanced) == frames + probed and probed < PROBE_FRAMES + 20 * (W + 2)
+    strength = blocks.last_report[0].strength
+    monkeypatch.setattr(WindowModel, "probe_reach", lambda self, fps=None: None)
+    advanced.clear()
+    whole = Smoother(path, device="cpu")
+    reference = whole.smooth(x)
+    assert sum(advanced) == 2 * frames
+    np.testing.assert_allclose(strength, whole.last_report[0].strength, atol=0.02)
+    error, reference_error = (np.linalg.norm(o - gt, axis=-1).mean() for o in (out, reference))
+    assert error == pytest.approx(reference_error, rel=0.01)
+
+
+def test_probe_reach_only_where_a_stretch_smooths_as_the_whole_track(tmp_path):
+    path = tmp_path / "s.pth"
+    spec = ModelSpec(W, hidden_size=16, res_hidden_size=1, num_blocks=0, dropout=0.0)
+    save_checkpoint(path, spec.build(), spec, UsageInfo(fps=50.0))
+    assert Smoother(path, device="cpu").method.probe_reach(50.0) == W + 2
+    assert Smoother(path, device="cpu").method.probe_reach(20.0) is None  # resampled
+    assert Smoother(path, device="cpu", stride=2).method.probe_reach(50.0) is None

@@ -1,10 +1,21 @@
 """The per-joint strength chosen from the track (SURE), against independent calculations."""
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter1d
 
-from smoothnet.core.strength import divergence, guarded, noise_level, sure_strength
+from smoothnet.core.strength import (
+    PROBE_EDGE,
+    PROBE_FRAMES,
+    divergence,
+    guarded,
+    noise_level,
+    probe_blocks,
+    probe_length,
+    sure_strength,
+)
 
 
 def gaussian_matrix(length: int, sigma: float) -> np.ndarray:
@@ -53,6 +64,57 @@ def test_divergence_of_a_linear_smoother_is_its_trace():
     div = divergence(smooth, x, smooth(x), step=np.array([0.1, 0.1]))
     expected = 3 * np.trace(matrix)  # three coordinates per joint
     np.testing.assert_allclose(div, expected, rtol=0.15)
+
+
+@pytest.mark.parametrize("frames", [PROBE_FRAMES + 1, 20_000, 123_457])
+def test_probe_blocks_cover_a_long_track_in_expectation(frames):
+    """Ends once, interior blocks disjoint and weighted to the interior's length, every
+    stretch the block and ``reach`` frames either side within the track."""
+    reach = 34
+    blocks = probe_blocks(frames, reach)
+    assert sum(b.weight * (b.stop - b.start) for b in blocks) == pytest.approx(frames)
+    assert sum(b.stop - b.start for b in blocks) == PROBE_FRAMES
+    assert (blocks[0].start, blocks[0].stop, blocks[0].weight) == (0, PROBE_EDGE, 1.0)
+    assert (blocks[-1].start, blocks[-1].stop) == (frames - PROBE_EDGE, frames)
+    for before, after in itertools.pairwise(blocks):
+        assert before.stop <= after.start
+    for b in blocks:
+        assert (b.first, b.last) == (max(0, b.start - reach), min(frames, b.stop + reach))
+    assert probe_length(frames, reach) == sum(b.last - b.first for b in blocks)
+    # unknown reach or a short track: the whole track, once
+    whole = [(b.start, b.stop, b.first, b.last, b.weight) for b in probe_blocks(frames)]
+    assert whole == [(0, frames, 0, frames, 1.0)]
+    assert probe_length(PROBE_FRAMES, reach) == PROBE_FRAMES
+
+
+def test_block_probe_runs_only_stretches_and_equals_whole_track_probes_of_the_blocks():
+    """Each block's stretch gives what the smoother of the whole track gives there (a
+    Gaussian reaches 4 sigma + 1 frames), so the block probe is the weighted sum of
+    whole-track probes perturbed on one block each; and it estimates the trace."""
+    frames, sigma, reach = 20_000, 2.0, 10
+    rng = np.random.default_rng(3)
+    x = np.cumsum(rng.normal(size=(frames, 2, 2)), axis=0)
+    lengths = []
+
+    def smooth(track):
+        lengths.append(len(track))
+        return gaussian_filter1d(track, sigma, axis=0, mode="nearest")
+
+    step = np.array([0.1, 0.2])
+    smoothed = smooth(x)
+    lengths.clear()
+    div = divergence(smooth, x, smoothed, step, seed=5, reach=reach)
+    assert sum(lengths) == probe_length(frames, reach) < frames / 2
+    probe = np.random.default_rng(5).standard_normal(x.shape)
+    expected = np.zeros(2)
+    for b in probe_blocks(frames, reach):  # slow reference: the whole track each time
+        moved = x.copy()
+        moved[b.start : b.stop] += probe[b.start : b.stop] * step[None, :, None]
+        change = (smooth(moved) - smoothed)[b.start : b.stop]
+        expected += b.weight * (probe[b.start : b.stop] * change).sum(axis=(0, 2))
+    np.testing.assert_allclose(div, expected / step, rtol=1e-9)
+    trace = 2 * np.trace(gaussian_filter1d(np.eye(400), sigma, axis=0, mode="nearest")) / 400
+    np.testing.assert_allclose(div, trace * frames, rtol=0.05)
 
 
 def test_sure_strength_is_the_closed_form_and_clipped():
