@@ -41,6 +41,12 @@ class Method(Protocol):
         """``(T, channels)`` model-space values -> smoothed ``(T, channels)`` (float64)."""
         ...
 
+    def probe_reach(self, fps: float | None = None) -> int | None:
+        """Frames either side of a frame that its smoothed value depends on, where a
+        stretch of frames smooths exactly as the whole track away from its ends; None
+        where that is not known (the guard then probes the whole track)."""
+        ...
+
 
 @dataclass
 class FilterMethod:
@@ -53,6 +59,9 @@ class FilterMethod:
 
     def smooth_values(self, values: np.ndarray, fps: float | None = None) -> np.ndarray:
         return np.asarray(apply_filter(self.name, values, **self.kwargs), dtype=np.float64)
+
+    def probe_reach(self, fps: float | None = None) -> int | None:
+        return None  # filters differ in reach; probe the whole track
 
 
 @dataclass

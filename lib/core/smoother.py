@@ -286,8 +286,7 @@ class Smoother:
         frames = people.shape[0]
         probed = 0
         if self.strength == "auto" and self.model is not None:  # the divergence probe
-            reaches = [getattr(m, "probe_reach", lambda _: None)(fps)
-                       for m in self.members.values()]  # fmt: skip
+            reaches = [m.probe_reach(fps) for m in self.members.values()]
             probed = probe_length(frames, None if None in reaches else max(reaches))
         total = (frames + probed) * people.shape[1]
         with tqdm(
