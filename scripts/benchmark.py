@@ -275,6 +275,7 @@ def training_section(steps: int = 5, rounds: int = 3) -> dict[str, object]:
             seconds, windows = _training_rate(spec, batch, dropout, fused, steps)
             if name not in best or windows > best[name][1]:
                 best[name] = (seconds, windows)
+        for batch in {batch for _, batch, _, _ in TRAINING_CONFIGURATIONS}:
             alone = step_products_seconds(spec, batch)
             ceiling[batch] = min(ceiling.get(batch, math.inf), alone)
     rows = {}
