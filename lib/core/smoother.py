@@ -131,8 +131,9 @@ class Smoother:
             default for filters and the research evaluation).
         progress: show a progress bar (on a terminal only) while smoothing.
         fallback_gaussians: Gaussian widths (frames) that ``strength="auto"`` may mix
-            into the guarded model, per joint, where the blend smooths more and its
-            estimated risk is lower (:func:`~smoothnet.core.strength.guarded_choice`;
+            into the guarded model, per joint, where the blend's estimated risk is
+            lower and it smooths more, or the track's noise reads as white
+            (:func:`~smoothnet.core.strength.guarded_choice`;
             default ``strength.GAUSSIAN_SIGMAS``; ``()``: the guarded model alone).
         space: the model space (default: the checkpoint's for users,
             :meth:`ModelSpace.for_user`); the evaluation passes the original's

@@ -230,8 +230,9 @@ def sure_risk(x, out, sigma, div):
 def test_blends_only_ever_smooth_more_and_lower_the_estimated_risk():
     """A model that smooths too much, but within what the guard lets through: the lightest
     Gaussian has a lower estimated risk than the guarded model on every joint, yet it
-    smooths less, so it is never mixed in; whatever blend is chosen passes fewer values
-    through than the guarded model and lowers the estimate."""
+    smooths less and its estimated gain is large (what drift, not white noise, gives), so
+    the track does not read as white and it is never mixed in; whatever blend is chosen
+    passes fewer values through than the guarded model and lowers the estimate."""
     from smoothnet.core.strength import gaussian_trace, guarded_choice
     from smoothnet.models.filters import gaussian
 
@@ -249,7 +250,7 @@ def test_blends_only_ever_smooth_more_and_lower_the_estimated_risk():
     risk_model = sure_risk(noisy, guarded_only.result, done.sigma, guarded_only.divergence)
     light = sure_risk(noisy, gaussian(noisy, sigma=1.0), done.sigma, 2 * gaussian_trace(300, 1))
     assert (light < risk_model).all()
-    assert not (done.gaussian == 1.0).any()
+    assert not done.lighter and not (done.gaussian == 1.0).any()
     assert (done.divergence <= guarded_only.divergence + 1e-9).all()
     assert (sure_risk(noisy, done.result, done.sigma, done.divergence) <= risk_model).all()
 
@@ -266,3 +267,57 @@ def test_a_model_better_than_every_gaussian_is_kept():
     assert (done.gaussian == 0).all() and (done.strength == 1).all()
     plain = guarded(denoiser, noisy)
     np.testing.assert_allclose(done.result, plain[0])
+
+
+def test_lighter_gate_by_hand():
+    """Gains over the guarded model in units of N sigma^2, from hand-picked risks: the
+    median over joints with a lighter Gaussian decides."""
+    from smoothnet.core.strength import LIGHTER_GATE, lighter_gate
+
+    model_risk = np.array([10.0, 10.0, 10.0, 10.0])
+    unit = np.full(4, 100.0)
+    usable = np.array([True, True, True, False])
+    model_div = np.array([5.0, 5.0, 50.0, 5.0])  # joint 2: no Gaussian is lighter
+    traces = {1.0: 20.0, 2.0: 10.0}
+    risks = {1.0: np.array([5.0, 40.0, 0.0, 0.0]), 2.0: np.array([8.0, 30.0, 0.0, 0.0])}
+    # joint 0: best gain max(0.05, 0.02) = 0.05; joint 1: max(-0.3, -0.2) = -0.2;
+    # median of (0.05, -0.2) = -0.075 < gate
+    assert LIGHTER_GATE > -0.075
+    assert lighter_gate(model_risk, unit, usable, model_div, risks, traces)
+    risks = {1.0: np.array([-40.0, -30.0, 0.0, 0.0]), 2.0: np.array([8.0, 30.0, 0.0, 0.0])}
+    # gains 0.5 and 0.4: median 0.45, above the gate
+    assert LIGHTER_GATE < 0.45
+    assert not lighter_gate(model_risk, unit, usable, model_div, risks, traces)
+    # no joint with a lighter Gaussian
+    assert not lighter_gate(model_risk, unit, usable, np.full(4, 50.0), risks, traces)
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_lighter_gaussians_replace_an_oversmoothing_model_on_white_noise_only(seed):
+    """A model that smooths slow motion too hard (a Gaussian of 6 frames at 50 fps). On
+    white noise the track reads as white and a lighter Gaussian takes over, closer to the
+    truth; with a slow drift added to the noise the gate stays shut and the output is the
+    guarded model's or heavier."""
+    from smoothnet.core.strength import guarded_choice
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(600)[:, None, None] / 50.0
+    clean = np.sin(2 * np.pi * 0.3 * t + rng.uniform(0, 6, size=(1, 6, 2)))
+    white = clean + rng.normal(scale=0.05, size=clean.shape)
+    drift = np.cumsum(rng.normal(scale=0.04, size=clean.shape), axis=0)
+    coloured = white + drift - gaussian_filter1d(drift, 40, axis=0)
+
+    def model(x):
+        return gaussian_filter1d(x, 6.0, axis=0, mode="nearest")
+
+    def error(out):
+        return np.abs(out - clean).mean()
+
+    alone = guarded_choice(model, white, sigmas=())
+    done = guarded_choice(model, white)
+    assert done.lighter and (done.divergence > alone.divergence).any()
+    assert error(done.result) < 0.85 * error(alone.result)
+    alone = guarded_choice(model, coloured, sigmas=())
+    done = guarded_choice(model, coloured)
+    assert not done.lighter
+    assert (done.divergence <= alone.divergence + 1e-9).all()

@@ -70,8 +70,10 @@ def test_the_default_holds_every_cell_of_the_quick_subset():
     """The shipped default on the quick subset of the benchmark's held-out half and the
     walker (2D and 3D; 12 and 30 fps, white noise and detector-like errors, slow and fast):
     never worse than its input in any cell, and against the hindsight Gaussian as measured
-    (docs/smoothing.md): within 1.1 % of it on detector-like errors, up to 9 % behind it on
-    1.5 % white noise and up to 14 % on the walker; at or below it in 11 of 18 cells."""
+    (docs/smoothing.md): within 1.1 % of it on detector-like errors, at or below it on 1.5 %
+    white noise (up to 9 % behind it before lighter Gaussians were allowed on tracks whose
+    noise reads as white) and up to 14 % behind it on the walker; at or below it in 14 of
+    18 cells."""
     from scripts.benchmark_transfer import run
 
     conds = conditions(("heldout", "walker"), (2, 3), quick=True)
@@ -80,7 +82,7 @@ def test_the_default_holds_every_cell_of_the_quick_subset():
     for v in judged:
         label = Condition(*(v[k] for k in Condition.__dataclass_fields__)).label
         assert v["never_worse"], (label, v["vs_input"])
-        limit = 1.15 if v["source"] == "walker" else 1.012 if v["errors"] == "detector" else 1.09
+        limit = 1.15 if v["source"] == "walker" else 1.012 if v["errors"] == "detector" else 1.0
         assert v["vs_gaussian"] <= limit, (label, v["vs_gaussian"])
-    assert sum(v["at_or_below"] for v in judged) >= 11  # measured: 11 of 18
-    assert sum(v["within_1pct"] for v in judged) >= 12  # measured: 12 of 18
+    assert sum(v["at_or_below"] for v in judged) >= 14  # measured: 14 of 18
+    assert sum(v["within_1pct"] for v in judged) >= 15  # measured: 15 of 18
