@@ -249,8 +249,12 @@ def measured_summary(reports: list, units: str, model: bool) -> str:
         lines.append(f"  kept {100 * strength.mean():.0f} % of the model's correction "
                      "(per joint, as much as the estimated noise explains)")  # fmt: skip
         if (widths > 0).any():
-            lines.append(f"  {int((widths > 0).sum())} of {len(widths)} joints smoothed more "
-                         "with a share of a Gaussian (lower estimated risk)")  # fmt: skip
+            lines.append(f"  {int((widths > 0).sum())} of {len(widths)} joints mixed with a "
+                         "share of a Gaussian (lower estimated risk)")  # fmt: skip
+        white = sum(bool(r.noise_reads_white) for _, _, r in reports)
+        if white:
+            lines.append(f"  {white} of {len(reports)} tracks' noise read as white: Gaussians "
+                         "lighter than the model were candidates too")  # fmt: skip
     return "\n".join(lines)
 
 

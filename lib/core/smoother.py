@@ -78,6 +78,8 @@ class TrackReport:
             the blend's estimated risk was below the model's (:func:`guarded_choice`),
             else 0.
         gaussian_share: ``(K,)`` that Gaussian's share of the joint's output (0: none).
+        noise_reads_white: the track's noise read as white, so that Gaussians lighter
+            than the model were candidates too (:func:`~smoothnet.core.strength.lighter_gate`).
     """
 
     noise: np.ndarray
@@ -85,6 +87,7 @@ class TrackReport:
     member: str = ""
     gaussian: np.ndarray | None = None
     gaussian_share: np.ndarray | None = None
+    noise_reads_white: bool = False
 
 
 def check_fps(fps: float | None) -> None:
@@ -340,14 +343,14 @@ class Smoother:
             values = method.smooth_values(codec.encode(track), fps)
             return codec.decode(values, num_joints)
 
-        chosen, share = np.zeros(num_joints), np.zeros(num_joints)
+        chosen, share, white = np.zeros(num_joints), np.zeros(num_joints), False
         if self.strength == "auto" and self.model is not None:
             reach = method.probe_reach(fps)
             done = guarded_choice(
                 smooth, filled, missing, sigmas=self.fallback_gaussians, reach=reach
             )
             out, strength, noise = done.result, done.strength, done.sigma
-            chosen, share = done.gaussian, done.share
+            chosen, share, white = done.gaussian, done.share, done.lighter
         else:
             noise = noise_level(filled, missing, GUARD_ORDERS)  # as the guard measures it
             out = smooth(filled)
@@ -355,7 +358,7 @@ class Smoother:
             if self.strength not in ("auto", 1.0):
                 out = filled + strength[None, :, None] * (out - filled)
         name = member if self.family is not None else method.name
-        report = TrackReport(noise, strength, name, chosen, share)
+        report = TrackReport(noise, strength, name, chosen, share, white)
         self.last_report.append(report)
         out[missing] = np.nan
         return out

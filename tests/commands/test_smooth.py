@@ -245,3 +245,26 @@ def test_mmpose_predictions_may_state_their_fps(tmp_path):
     content["fps"] = 12.5
     path.write_text(json.dumps(content))
     assert read_keypoints(path).fps == 12.5
+
+
+def test_measured_summary_counts_gaussian_joints_and_white_noise_tracks():
+    """Two tracks of 2 joints: one joint mixed with a Gaussian, one track read as white;
+    each line counts what it says, worked out by hand."""
+    from smoothnet.commands.smooth import measured_summary
+    from smoothnet.core.smoother import TrackReport
+
+    track = np.zeros((10, 2, 2))
+    moved = track + 3.0  # every point moved by sqrt(18)
+    reports = [
+        (track, moved, TrackReport(np.full(2, 0.5), np.array([1.0, 0.5]), "free",
+                                   np.array([2.0, 0.0]), np.array([0.5, 0.0]), True)),
+        (track, moved, TrackReport(np.full(2, 0.5), np.array([1.0, 0.5]), "paced",
+                                   np.zeros(2), np.zeros(2), False)),
+    ]  # fmt: skip
+    text = measured_summary(reports, "px", model=True)
+    assert f"points moved {np.sqrt(18):.4g} px on average" in text
+    assert "kept 75 % of the model's correction" in text
+    assert "1 of 4 joints mixed with a share of a Gaussian" in text
+    assert "1 of 2 tracks' noise read as white" in text
+    reports[0][2].noise_reads_white = False
+    assert "read as white" not in measured_summary(reports, "px", model=True)

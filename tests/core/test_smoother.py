@@ -433,3 +433,47 @@ def test_probe_reach_only_where_a_stretch_smooths_as_the_whole_track(tmp_path):
     assert Smoother(path, device="cpu").method.probe_reach(50.0) == W + 2
     assert Smoother(path, device="cpu").method.probe_reach(20.0) is None  # resampled
     assert Smoother(path, device="cpu", stride=2).method.probe_reach(50.0) is None
+
+
+def blur_checkpoint(path, sigma):
+    """A SmoothNet that blurs each window with a Gaussian of ``sigma`` frames (the identity's
+    construction with a blur matrix in the encoder): a model that over-smooths."""
+    from scipy.ndimage import gaussian_filter1d
+
+    spec = ModelSpec(W, hidden_size=2 * W, res_hidden_size=1, num_blocks=0, dropout=0.0)
+    model = spec.build()
+    blur = gaussian_filter1d(np.eye(W), sigma, axis=0, mode="nearest")
+    blur = torch.tensor(blur, dtype=torch.float32)
+    eye = torch.eye(W)
+    with torch.no_grad():
+        model.encoder[0].weight.copy_(torch.cat([blur, -blur]))
+        model.encoder[0].bias.zero_()
+        model.decoder.weight.copy_(torch.cat([eye, -eye], dim=1) * 10 / 11)
+        model.decoder.bias.zero_()
+    save_checkpoint(path, model, spec, UsageInfo())
+    return path
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_model_that_oversmooths_white_noise_gives_way_to_a_lighter_gaussian(
+    tmp_path, monkeypatch, seed
+):
+    """Slow motion with white noise and a model that smooths it a little too hard: the
+    report says the noise read as white, and the output is closer to the truth than with
+    the lighter Gaussians ruled out (the gate shut)."""
+    from smoothnet.core import strength
+
+    rng = np.random.default_rng(seed)
+    gt = smooth_motion(300, 17, 3, 30.0, rng)
+    x = gt + rng.normal(scale=0.01, size=gt.shape)
+    smoother = Smoother(blur_checkpoint(tmp_path / "blur.pth", 2.0), device="cpu")
+    out = smoother.smooth(x)
+    assert smoother.last_report[0].noise_reads_white
+    monkeypatch.setattr(strength, "LIGHTER_GATE", -np.inf)
+    shut = smoother.smooth(x)
+    assert not smoother.last_report[0].noise_reads_white
+
+    def error(y):
+        return np.linalg.norm(y - gt, axis=-1).mean()
+
+    assert error(out) < 0.95 * error(shut) and error(shut) < error(x)
