@@ -13,18 +13,25 @@ from smoothnet.utils.body_scale import person_radius
 W = 8
 
 
-def identity_checkpoint(path, fps=None):
-    """A SmoothNet that returns its input exactly: [I; -I] then (10/11)[I, -I] undoes LeakyReLU(0.1)."""
+def linear_checkpoint(path, matrix, fps=None):
+    """A SmoothNet that maps each window ``w`` to ``matrix @ w`` exactly: [A; -A] then
+    (10/11)[I, -I] undoes LeakyReLU(0.1)."""
     spec = ModelSpec(W, hidden_size=2 * W, res_hidden_size=1, num_blocks=0, dropout=0.0)
     model = spec.build()
+    matrix = torch.as_tensor(matrix, dtype=torch.float32)
     eye = torch.eye(W)
     with torch.no_grad():
-        model.encoder[0].weight.copy_(torch.cat([eye, -eye]))
+        model.encoder[0].weight.copy_(torch.cat([matrix, -matrix]))
         model.encoder[0].bias.zero_()
         model.decoder.weight.copy_(torch.cat([eye, -eye], dim=1) * 10 / 11)
         model.decoder.bias.zero_()
     save_checkpoint(path, model, spec, UsageInfo(fps=fps))
     return path
+
+
+def identity_checkpoint(path, fps=None):
+    """A SmoothNet that returns its input exactly."""
+    return linear_checkpoint(path, torch.eye(W), fps)
 
 
 def random_checkpoint(path, person_size=None):
@@ -436,22 +443,11 @@ def test_probe_reach_only_where_a_stretch_smooths_as_the_whole_track(tmp_path):
 
 
 def blur_checkpoint(path, sigma):
-    """A SmoothNet that blurs each window with a Gaussian of ``sigma`` frames (the identity's
-    construction with a blur matrix in the encoder): a model that over-smooths."""
+    """A SmoothNet that blurs each window with a Gaussian of ``sigma`` frames: a model that
+    over-smooths."""
     from scipy.ndimage import gaussian_filter1d
 
-    spec = ModelSpec(W, hidden_size=2 * W, res_hidden_size=1, num_blocks=0, dropout=0.0)
-    model = spec.build()
-    blur = gaussian_filter1d(np.eye(W), sigma, axis=0, mode="nearest")
-    blur = torch.tensor(blur, dtype=torch.float32)
-    eye = torch.eye(W)
-    with torch.no_grad():
-        model.encoder[0].weight.copy_(torch.cat([blur, -blur]))
-        model.encoder[0].bias.zero_()
-        model.decoder.weight.copy_(torch.cat([eye, -eye], dim=1) * 10 / 11)
-        model.decoder.bias.zero_()
-    save_checkpoint(path, model, spec, UsageInfo())
-    return path
+    return linear_checkpoint(path, gaussian_filter1d(np.eye(W), sigma, axis=0, mode="nearest"))
 
 
 @pytest.mark.parametrize("seed", [0, 1])
