@@ -75,10 +75,11 @@ detector-like errors with slow motion at 30-60 fps. Where the noise is white
 and the model removes a little motion, the gain is small and true: -0.07 to
 0.11. So when that median is below :data:`LIGHTER_GATE`, lighter
 Gaussians, alone or blended at :data:`GAUSSIAN_SHARES`, are candidates too on
-every joint of the track; otherwise only heavier ones are. Shares below 1 hedge the choice: the
-estimate ranks candidates of similar risk less surely than the guard's
-pull-back, and half or three quarters of a Gaussian gain most of its benefit
-on white noise while keeping most of the model's on detector errors. The
+every joint of the track; otherwise only heavier ones are. Shares below 1
+hedge the choice: the estimate ranks candidates of similar risk less surely
+than the guard's pull-back, and half or three quarters of a Gaussian gain
+most of its benefit on white noise while keeping most of the model's on
+detector errors. The
 widths, shares, the condition and the gate were chosen on the tuning half of
 ``scripts/benchmark_transfer.py`` and on the Human3.6M training subjects.
 """
