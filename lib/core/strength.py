@@ -396,38 +396,51 @@ def guarded_choice(
     values = frames * coords
     variance = np.where(usable, sigma, 0.0) ** 2
     model_div = (1 - strength) * values + strength * div
+    unit = values * variance
+    change = model - x
+    model_moved = (change**2).sum(axis=(0, 2))
 
-    def risk(candidate: np.ndarray, candidate_div: np.ndarray) -> np.ndarray:
-        moved = ((candidate - x) ** 2).sum(axis=(0, 2))
-        return moved - values * variance + 2 * variance * candidate_div
+    def risk(moved: np.ndarray, candidate_div: np.ndarray) -> np.ndarray:
+        return moved - unit + 2 * variance * candidate_div
 
-    result, result_div = model.copy(), model_div.copy()
-    best = risk(model, model_div)
-    traces = {width: coords * gaussian_trace(frames, width) for width in sigmas}
-    alone = {w: risk(gaussian(x, sigma=w), np.full(joints, traces[w])) for w in sigmas}
-    lighter = lighter_gate(best, values * variance, usable, model_div, alone, traces)
-    chosen, chosen_share = none.copy(), none.copy()
+    # Every candidate's estimated risk, without building it: a blend m G(x) + (1 - m) h
+    # moves the track by |m (G(x) - x) + (1 - m) (h - x)|^2, from three per-joint sums.
+    # Width by width, the Gaussian alone first: the order the candidates are weighed in.
+    weighed: list[tuple[float, float, np.ndarray, np.ndarray, np.ndarray]] = []
+    never = np.zeros(joints, dtype=bool)
+    alone, traces = {}, {}
     for width in sigmas:
-        trace = traces[width]
+        traces[width] = trace = coords * gaussian_trace(frames, width)
+        off = gaussian(x, sigma=width) - x
+        off_moved = (off**2).sum(axis=(0, 2))
+        cross = (off * change).sum(axis=(0, 2))
         # A blend smooths at least as much as the guarded model (its divergence is no
         # larger) exactly where the Gaussian alone does, whatever its share.
         smooths_more = usable & (trace <= model_div)
-        allowed = usable if lighter else smooths_more
-        if not allowed.any():
-            continue
-        filtered = gaussian(x, sigma=width)
-        candidates = [(share, smooths_more) for share in shares]
-        if lighter:
-            candidates = [(1.0, usable & ~smooths_more)] + [(s, usable) for s in shares]
-        for share, where in candidates:
-            blend = share * filtered + (1 - share) * model
+        alone[width] = risk(off_moved, np.full(joints, trace))
+        # (width, share, estimate, where allowed with the gate shut, and open)
+        weighed.append((width, 1.0, alone[width], never, usable & ~smooths_more))
+        for share in shares:
+            moved = share**2 * off_moved + 2 * share * (1 - share) * cross
+            moved = moved + (1 - share) ** 2 * model_moved
             blend_div = share * trace + (1 - share) * model_div
-            estimate = risk(blend, blend_div)
-            better = where & (estimate < best)
-            result[:, better] = blend[:, better]
-            best = np.where(better, estimate, best)
-            result_div = np.where(better, blend_div, result_div)
-            chosen[better], chosen_share[better] = width, share
+            weighed.append((width, share, risk(moved, blend_div), smooths_more, usable))
+    best = risk(model_moved, model_div)
+    lighter = lighter_gate(best, unit, usable, model_div, alone, traces)
+    pick = np.full(joints, -1)
+    for index, (_, _, estimate, shut, opened) in enumerate(weighed):
+        better = (opened if lighter else shut) & (estimate < best)
+        best = np.where(better, estimate, best)
+        pick[better] = index
+    result, result_div = model.copy(), model_div.copy()
+    chosen, chosen_share = none.copy(), none.copy()
+    for index in np.unique(pick[pick >= 0]):
+        width, share = weighed[index][:2]
+        take = pick == index
+        filtered = gaussian(x[:, take], sigma=width)
+        result[:, take] = share * filtered + (1 - share) * model[:, take]
+        result_div[take] = share * traces[width] + (1 - share) * model_div[take]
+        chosen[take], chosen_share[take] = width, share
     result_div[~usable] = np.nan
     return GuardResult(result, strength, sigma, chosen, chosen_share, result_div, lighter)
 
